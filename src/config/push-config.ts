@@ -1,0 +1,88 @@
+import { applyDecorators, type LogLevel } from '@nestjs/common';
+import { IsIn, IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
+
+export const LOG_LEVELS = [
+  'fatal',
+  'error',
+  'warn',
+  'log',
+  'debug',
+  'verbose',
+] as const satisfies readonly LogLevel[];
+
+const MIB = 1024 * 1024;
+
+/**
+ * Every setting of a Pushgate server, with its default. This class is the only place defaults
+ * live; `CONFIG_ENV` names the environment variable that sets each one, and `.env.example`
+ * documents them.
+ */
+export class PushConfig {
+  /** Address the WebSocket listener binds. */
+  @IsHost()
+  wsHost = '0.0.0.0';
+
+  /** Port of the WebSocket listener; 0 picks a free port. */
+  @IntRange(0, 65535)
+  wsPort = 7272;
+
+  /** Address the text (backend) port binds. Keep it private: anyone who reaches it can push. */
+  @IsHost()
+  textHost = '127.0.0.1';
+
+  /** Port of the text protocol; 0 picks a free port. */
+  @IntRange(0, 65535)
+  textPort = 8806;
+
+  /** Milliseconds between two `{"type":"ping"}` sweeps over all WebSockets. */
+  @IntRange(10, 3_600_000)
+  pingIntervalMs = 25_000;
+
+  /** Unanswered pings after which a silent WebSocket is closed; 0 never closes for silence. */
+  @IntRange(0, 1000)
+  pingLimit = 2;
+
+  /** Longest text-port line, in bytes, without its newline. */
+  @IntRange(256, 64 * MIB)
+  maxLineBytes = 65_536;
+
+  /** Largest WebSocket message a client may send, in bytes; a larger one closes it with 1009. */
+  @IntRange(256, 64 * MIB)
+  maxFrameBytes = 65_536;
+
+  /** Unread reply bytes a text connection may accumulate before the server closes it. */
+  @IntRange(1024, 1024 * MIB)
+  maxReplyBacklogBytes = MIB;
+
+  /** Most verbose log level written: fatal, error, warn, log, debug or verbose. */
+  @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
+  logLevel: LogLevel = 'log';
+}
+
+/** The environment variable behind each setting. */
+export const CONFIG_ENV: { readonly [K in keyof PushConfig]: string } = {
+  wsHost: 'PUSH_WS_HOST',
+  wsPort: 'PUSH_WS_PORT',
+  textHost: 'PUSH_TEXT_HOST',
+  textPort: 'PUSH_TEXT_PORT',
+  pingIntervalMs: 'PUSH_PING_INTERVAL_MS',
+  pingLimit: 'PUSH_PING_LIMIT',
+  maxLineBytes: 'PUSH_MAX_LINE_BYTES',
+  maxFrameBytes: 'PUSH_MAX_FRAME_BYTES',
+  maxReplyBacklogBytes: 'PUSH_MAX_REPLY_BACKLOG_BYTES',
+  logLevel: 'LOG_LEVEL',
+};
+
+function IntRange(min: number, max: number): PropertyDecorator {
+  const message = `must be an integer from ${min} to ${max}`;
+  return applyDecorators(
+    IsInt({ message }),
+    Min(min, { message }),
+    Max(max, { message }),
+  );
+}
+
+function IsHost(): PropertyDecorator {
+  const message = 'must be a host name or an IP address';
+  return applyDecorators(IsString({ message }), IsNotEmpty({ message }));
+}
