@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import type { ClientSocket } from './client.js';
+import { UidRegistry } from './uid-registry.service.js';
+
+const socket = (): ClientSocket => ({ send: () => undefined });
+
+describe(UidRegistry, () => {
+  describe('add', () => {
+    it('gives every connection its own id', () => {
+      const registry = new UidRegistry();
+      const ids = new Set(
+        Array.from({ length: 1000 }, () => registry.add(socket()).id),
+      );
+      expect(ids.size).toBe(1000);
+      expect(registry.clientCount).toBe(1000);
+    });
+
+    it('gives ids that do not repeat across registries (server restarts)', () => {
+      expect(new UidRegistry().add(socket()).id).not.toBe(
+        new UidRegistry().add(socket()).id,
+      );
+    });
+
+    it('registers the connection unbound', () => {
+      const registry = new UidRegistry();
+      const client = registry.add(socket());
+      expect(client.uid).toBeUndefined();
+      expect(registry.get(client.id)).toBe(client);
+    });
+  });
+
+  describe('bind', () => {
+    it('binds many connections to one uid', () => {
+      const registry = new UidRegistry();
+      const [a, b] = [registry.add(socket()), registry.add(socket())];
+      registry.bind(a, 'u');
+      registry.bind(b, 'u');
+      expect([...registry.clientsOf('u')!]).toEqual([a, b]);
+      expect(registry.uidCount).toBe(1);
+    });
+
+    it('moves a connection that is bound again to another uid', () => {
+      const registry = new UidRegistry();
+      const client = registry.add(socket());
+      registry.bind(client, 'old');
+      registry.bind(client, 'new');
+      expect(client.uid).toBe('new');
+      expect(registry.clientsOf('old')).toBeUndefined();
+      expect([...registry.clientsOf('new')!]).toEqual([client]);
+    });
+
+    it('leaves the other connections of the old uid in place', () => {
+      const registry = new UidRegistry();
+      const [moving, staying] = [
+        registry.add(socket()),
+        registry.add(socket()),
+      ];
+      registry.bind(moving, 'old');
+      registry.bind(staying, 'old');
+      registry.bind(moving, 'new');
+      expect([...registry.clientsOf('old')!]).toEqual([staying]);
+    });
+
+    it('does nothing when bound again to the same uid', () => {
+      const registry = new UidRegistry();
+      const client = registry.add(socket());
+      registry.bind(client, 'u');
+      registry.bind(client, 'u');
+      expect(registry.clientsOf('u')?.size).toBe(1);
+    });
+  });
+
+  describe('unbind', () => {
+    it('drops a uid with no connection left', () => {
+      const registry = new UidRegistry();
+      const client = registry.add(socket());
+      registry.bind(client, 'u');
+      registry.unbind(client);
+      expect(client.uid).toBeUndefined();
+      expect(registry.clientsOf('u')).toBeUndefined();
+      expect(registry.uidCount).toBe(0);
+    });
+
+    it('ignores a connection that is not bound', () => {
+      const registry = new UidRegistry();
+      const client = registry.add(socket());
+      expect(() => registry.unbind(client)).not.toThrow();
+    });
+  });
+
+  describe('remove', () => {
+    it('forgets the connection and its binding, and is safe to repeat', () => {
+      const registry = new UidRegistry();
+      const client = registry.add(socket());
+      registry.bind(client, 'u');
+      registry.remove(client);
+      registry.remove(client);
+      expect(registry.get(client.id)).toBeUndefined();
+      expect(registry.clientsOf('u')).toBeUndefined();
+      expect(registry.clientCount).toBe(0);
+    });
+
+    it('leaves nothing behind after many connections come and go', () => {
+      const registry = new UidRegistry();
+      for (let i = 0; i < 10_000; i++) {
+        const client = registry.add(socket());
+        registry.bind(client, `uid-${i % 100}`);
+        if (i % 3 === 0) {
+          registry.bind(client, `other-${i % 7}`);
+        }
+        registry.remove(client);
+      }
+      expect(registry.clientCount).toBe(0);
+      expect(registry.uidCount).toBe(0);
+    });
+  });
+});
