@@ -1,0 +1,17 @@
+import { IsString } from 'class-validator';
+import { IsUid } from '../../common/validation/is-uid.decorator.js';
+
+/**
+ * `{"type":"send","task_id":"<uid>","openid":"...","data":...}`: pushes
+ * `{"type":"login_status","openid":...,"data":...}` to every connection of the uid.
+ */
+export class SendDto {
+  @IsUid()
+  task_id!: string;
+
+  @IsString({ message: '$property must be a string' })
+  openid!: string;
+
+  /** Any JSON value, passed through to the browser; `null` when absent. */
+  data?: unknown;
+}
