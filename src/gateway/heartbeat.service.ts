@@ -1,0 +1,46 @@
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { WebSocket } from 'ws';
+import type { ServerMessage } from '../common/protocol/server-messages.js';
+import { PushConfig } from '../config/push-config.js';
+import { CloseCode } from './close-code.js';
+import type { PushSocket } from './push-socket.js';
+
+const PING = JSON.stringify({ type: 'ping' } satisfies ServerMessage<'ping'>);
+
+/**
+ * One timer for all connections: every `pingIntervalMs` it pings each socket and closes those that
+ * have sent nothing through `pingLimit` pings. Any frame from a client resets its count (see
+ * `PushWsAdapter`), so an active client never needs to answer a ping.
+ */
+@Injectable()
+export class Heartbeat implements OnModuleDestroy {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly config: PushConfig) {}
+
+  start(sockets: ReadonlySet<PushSocket>): void {
+    this.timer = setInterval(
+      () => this.sweep(sockets),
+      this.config.pingIntervalMs,
+    );
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  private sweep(sockets: ReadonlySet<PushSocket>): void {
+    const limit = this.config.pingLimit;
+    for (const socket of sockets) {
+      if (socket.readyState !== WebSocket.OPEN) {
+        continue;
+      }
+      if (limit > 0 && ++socket.silentSweeps > limit) {
+        socket.close(CloseCode.PingTimeout, 'ping timeout');
+      } else {
+        socket.send(PING);
+      }
+    }
+  }
+}

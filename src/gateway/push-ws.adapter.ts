@@ -1,0 +1,119 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { WsAdapter } from '@nestjs/platform-ws';
+import type { MessageMappingProperties } from '@nestjs/websockets';
+import type { Observable } from 'rxjs';
+import type { WebSocketServer } from 'ws';
+import { BinaryFrameError } from '../common/errors/binary-frame.error.js';
+import { UnknownTypeError } from '../common/errors/unknown-type.error.js';
+import { CloseCode } from './close-code.js';
+import { parseClientMessage } from './parse-client-message.js';
+import { PushSocket } from './push-socket.js';
+import { sendError } from './send-error.js';
+
+/** Milliseconds a closing socket waits for the peer's close frame before it is destroyed. */
+const CLOSE_TIMEOUT_MS = 2000;
+
+type Transform = (result: unknown) => Observable<unknown>;
+
+/**
+ * Nest's `WsAdapter`, with Pushgate's rules at the edge: JSON text frames only, the `type` field
+ * selects the handler (through the `messageParser` option), every frame counts as a sign of life,
+ * bad input is answered with an error instead of being dropped, and shutdown says goodbye (1001).
+ */
+export class PushWsAdapter extends WsAdapter {
+  constructor(
+    app: INestApplicationContext,
+    private readonly maxFrameBytes: number,
+  ) {
+    super(app, { messageParser: parseClientMessage });
+  }
+
+  override create(port: number, options: Record<string, unknown> = {}) {
+    return super.create(port, {
+      ...options,
+      WebSocket: PushSocket,
+      maxPayload: this.maxFrameBytes,
+      closeTimeout: CLOSE_TIMEOUT_MS,
+    }) as WebSocketServer;
+  }
+
+  /**
+   * An error on a client socket is the client breaking the protocol (an oversized frame, invalid
+   * UTF-8); `ws` has already closed it with the right code. That is worth a debug line, not an
+   * error with a stack trace per misbehaving client.
+   */
+  override bindErrorHandler(server: WebSocketServer): WebSocketServer {
+    server.on('connection', (socket: PushSocket) =>
+      socket.on('error', (error) =>
+        this.logger.debug(`client socket closed: ${error.message}`),
+      ),
+    );
+    server.on('error', (error) => this.logger.error(error));
+    return server;
+  }
+
+  /**
+   * Replaces the base class's rxjs pipeline per connection with one plain listener. Several
+   * gateways may share the server (an embedding application adds its own); their handlers are
+   * merged, so that "unknown type" means unknown to all of them.
+   */
+  override bindMessageHandlers(
+    socket: PushSocket,
+    handlers: MessageMappingProperties[],
+    transform: Transform,
+  ): void {
+    if (socket.handlers !== undefined) {
+      socket.handlers = socket.handlers.concat(handlers);
+      return;
+    }
+    socket.handlers = handlers;
+    socket.on('message', (frame: Buffer, isBinary: boolean) =>
+      this.dispatch(socket, frame, isBinary, transform),
+    );
+  }
+
+  /** Stops accepting, closes every client with 1001 and waits until all are gone. */
+  override async close(server: WebSocketServer): Promise<void> {
+    const closed = new Promise<void>((resolve) =>
+      server.close(() => resolve()),
+    );
+    for (const socket of server.clients) {
+      socket.close(CloseCode.GoingAway, 'server shutting down');
+    }
+    await closed;
+  }
+
+  private dispatch(
+    socket: PushSocket,
+    frame: Buffer,
+    isBinary: boolean,
+    transform: Transform,
+  ): void {
+    socket.silentSweeps = 0;
+    let message: { event: string; data: unknown } | void;
+    try {
+      if (isBinary) {
+        throw new BinaryFrameError();
+      }
+      message = this.messageParser(frame);
+    } catch (error) {
+      return sendError(socket, error);
+    }
+    if (!message) {
+      return;
+    }
+    const { event, data } = message;
+    const handler = socket.handlers?.find((h) => h.message === event);
+    if (handler === undefined) {
+      return sendError(socket, new UnknownTypeError(event));
+    }
+    transform(handler.callback(data, event)).subscribe({
+      next: (reply) => {
+        if (reply != null && socket.readyState === PushSocket.OPEN) {
+          socket.send(JSON.stringify(reply));
+        }
+      },
+      error: (error: unknown) => this.logger.error(error),
+    });
+  }
+}

@@ -1,0 +1,25 @@
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  Logger,
+} from '@nestjs/common';
+import type { WebSocket } from 'ws';
+import { PushError } from '../common/errors/push.error.js';
+import { sendError } from './send-error.js';
+
+/**
+ * Answers a failed WebSocket message with `{"type":"error",...}`. Nest's own filter would emit an
+ * `exception` event in its own format; Pushgate's clients expect the protocol's error message.
+ */
+@Catch()
+export class WsErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('PushGateway');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    if (!(error instanceof PushError)) {
+      this.logger.error(error);
+    }
+    sendError(host.switchToWs().getClient<WebSocket>(), error);
+  }
+}
