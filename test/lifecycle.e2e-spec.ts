@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { LineClient } from './support/line-client.js';
+import { ServerProcess } from './support/server-process.js';
+import { WsClient } from './support/ws-client.js';
+
+const LOOPBACK = {
+  PUSH_WS_HOST: '127.0.0.1',
+  PUSH_WS_PORT: '0',
+  PUSH_TEXT_PORT: '0',
+};
+
+describe('the server process', () => {
+  let server: ServerProcess | undefined;
+
+  afterEach(() => {
+    server?.kill();
+    server = undefined;
+  });
+
+  async function startProcess(env: Record<string, string> = {}) {
+    server = ServerProcess.start({ ...LOOPBACK, ...env });
+    const ws = await server.waitFor(/WebSocket +ws:\/\/127\.0\.0\.1:(\d+)$/);
+    const text = await server.waitFor(/Text +tcp:\/\/127\.0\.0\.1:(\d+)$/);
+    return { server, wsPort: Number(ws[1]), textPort: Number(text[1]) };
+  }
+
+  it('logs one line per listener at start-up, with the ports it really bound', async () => {
+    const { server, wsPort, textPort } = await startProcess();
+    expect(wsPort).toBeGreaterThan(0);
+    expect(textPort).toBeGreaterThan(0);
+    expect(server.output).toHaveLength(2);
+  });
+
+  it('on SIGTERM closes WebSockets with 1001, answers pending lines, and exits 0 within 5 s', async () => {
+    const { server, wsPort, textPort } = await startProcess();
+    const tabs = await Promise.all([
+      WsClient.bound(`ws://127.0.0.1:${wsPort}`, 'u'),
+      WsClient.bound(`ws://127.0.0.1:${wsPort}`, 'u'),
+    ]);
+    const php = await LineClient.connect(textPort);
+    expect(
+      await php.request({ type: 'send', task_id: 'u', openid: 'o' }),
+    ).toMatchObject({ result: 2 });
+
+    const signalled = Date.now();
+    server.child.kill('SIGTERM');
+
+    const closes = await Promise.all(tabs.map((tab) => tab.closed));
+    expect(closes).toEqual([
+      { code: 1001, reason: 'server shutting down' },
+      { code: 1001, reason: 'server shutting down' },
+    ]);
+    await php.closed;
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    expect(Date.now() - signalled).toBeLessThan(5000);
+  });
+
+  it('refuses to start on an invalid setting, naming the variable', async () => {
+    server = ServerProcess.start({
+      ...LOOPBACK,
+      PUSH_PING_INTERVAL_MS: 'soon',
+    });
+    expect(await server.exited).toEqual({ code: 1, signal: null });
+    expect(server.output.join('\n')).toContain(
+      'PUSH_PING_INTERVAL_MS="soon" must be an integer from 10 to 3600000',
+    );
+  });
+
+  it('refuses to start when a port is taken, saying which', async () => {
+    const first = await startProcess();
+    const second = ServerProcess.start({
+      ...LOOPBACK,
+      PUSH_TEXT_PORT: String(first.textPort),
+    });
+    try {
+      expect(await second.exited).toEqual({ code: 1, signal: null });
+      expect(second.output.join('\n')).toContain(`EADDRINUSE`);
+      expect(second.output.join('\n')).toContain(String(first.textPort));
+    } finally {
+      second.kill();
+    }
+  });
+});

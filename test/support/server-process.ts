@@ -1,0 +1,67 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MessageQueue } from './message-queue.js';
+
+const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+/** The built server (`node dist/main.js`) as a child process, with its output read line by line. */
+export class ServerProcess {
+  readonly lines = new MessageQueue<string>();
+  /** Everything the process wrote, stdout and stderr interleaved. */
+  readonly output: string[] = [];
+  readonly exited: Promise<{ code: number | null; signal: string | null }>;
+
+  private constructor(readonly child: ChildProcess) {
+    for (const stream of [child.stdout!, child.stderr!]) {
+      let partial = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (text: string) => {
+        const parts = (partial + text).split('\n');
+        partial = parts.pop() ?? '';
+        for (const line of parts) {
+          this.output.push(line);
+          this.lines.push(line);
+        }
+      });
+    }
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+  }
+
+  static start(env: Record<string, string>): ServerProcess {
+    if (!existsSync(MAIN)) {
+      throw new Error(
+        `${MAIN} is missing: run "npm run build" first (npm test does)`,
+      );
+    }
+    const child = spawn(process.execPath, [MAIN], {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new ServerProcess(child);
+  }
+
+  /** Reads output until a line matches, and returns the match. */
+  async waitFor(
+    pattern: RegExp,
+    timeoutMs = 10_000,
+  ): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = await this.lines.next(
+        Math.max(1, deadline - Date.now()),
+        `line matching ${pattern}`,
+      );
+      const match = line.match(pattern);
+      if (match) {
+        return match;
+      }
+    }
+  }
+
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+}
