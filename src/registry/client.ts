@@ -1,12 +1,19 @@
-/** The one thing the registry's users need of a connection: a way to write a text frame to it. */
+/** What the registry's users need of a connection: write a text frame to it, or close it. */
 export interface ClientSocket {
   send(frame: string): void;
+  close(code: number, reason: string): void;
 }
 
-/** One browser connection as the registry knows it: its id, its socket and the uid it is bound to. */
+/** JSON data a backend attaches to a connection (`setSession`, `updateSession`). */
+export type Session = Record<string, unknown>;
+
+/** One browser connection as the registry knows it: its id, its socket, its uid, groups and session. */
 export class Client {
   /** Set by `UidRegistry.bind`; a connection is bound to at most one uid. */
   uid: string | undefined = undefined;
+  /** The groups it has joined; created on the first join. */
+  groups: Set<string> | undefined = undefined;
+  session: Session | undefined = undefined;
 
   constructor(
     readonly id: string,

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { ClientSocket } from './client.js';
 import { UidRegistry } from './uid-registry.service.js';
 
-const socket = (): ClientSocket => ({ send: () => undefined });
+const socket = (): ClientSocket => ({
+  send: () => undefined,
+  close: () => undefined,
+});
 
 describe(UidRegistry, () => {
   describe('add', () => {
@@ -88,16 +91,82 @@ describe(UidRegistry, () => {
     });
   });
 
-  describe('remove', () => {
-    it('forgets the connection and its binding, and is safe to repeat', () => {
+  describe('join', () => {
+    it('puts connections in groups, each connection in any number of them', () => {
+      const registry = new UidRegistry();
+      const [a, b] = [registry.add(socket()), registry.add(socket())];
+      registry.join(a, 'g1');
+      registry.join(a, 'g2');
+      registry.join(b, 'g1');
+      registry.join(b, 'g1');
+      expect([...registry.membersOf('g1')!]).toEqual([a, b]);
+      expect([...registry.membersOf('g2')!]).toEqual([a]);
+      expect([...a.groups!]).toEqual(['g1', 'g2']);
+      expect([...registry.allGroups()]).toEqual(['g1', 'g2']);
+      expect(registry.groupCount).toBe(2);
+    });
+
+    it('keeps groups apart from uids of the same name', () => {
       const registry = new UidRegistry();
       const client = registry.add(socket());
+      registry.join(client, 'same');
+      expect(registry.clientsOf('same')).toBeUndefined();
+    });
+  });
+
+  describe('leave', () => {
+    it('takes the connection out and drops the group with its last member', () => {
+      const registry = new UidRegistry();
+      const [a, b] = [registry.add(socket()), registry.add(socket())];
+      registry.join(a, 'g');
+      registry.join(b, 'g');
+      expect(registry.leave(a, 'g')).toBe(true);
+      expect([...registry.membersOf('g')!]).toEqual([b]);
+      expect(registry.leave(b, 'g')).toBe(true);
+      expect(registry.membersOf('g')).toBeUndefined();
+      expect(registry.groupCount).toBe(0);
+    });
+
+    it('answers false for a group the connection is not in', () => {
+      const registry = new UidRegistry();
+      const [a, b] = [registry.add(socket()), registry.add(socket())];
+      registry.join(b, 'g');
+      expect(registry.leave(a, 'g')).toBe(false);
+      expect(registry.leave(a, 'nowhere')).toBe(false);
+      expect(registry.membersOf('g')?.size).toBe(1);
+    });
+  });
+
+  describe('ungroup', () => {
+    it('dissolves the group, updates its members, and counts them', () => {
+      const registry = new UidRegistry();
+      const [a, b] = [registry.add(socket()), registry.add(socket())];
+      registry.join(a, 'g');
+      registry.join(b, 'g');
+      registry.join(b, 'other');
+      expect(registry.ungroup('g')).toBe(2);
+      expect(registry.membersOf('g')).toBeUndefined();
+      expect([...a.groups!]).toEqual([]);
+      expect([...b.groups!]).toEqual(['other']);
+      expect(registry.ungroup('g')).toBe(0);
+    });
+  });
+
+  describe('remove', () => {
+    it('forgets the connection, its binding and its groups, and is safe to repeat', () => {
+      const registry = new UidRegistry();
+      const [client, other] = [registry.add(socket()), registry.add(socket())];
       registry.bind(client, 'u');
+      registry.join(client, 'alone');
+      registry.join(client, 'shared');
+      registry.join(other, 'shared');
       registry.remove(client);
       registry.remove(client);
       expect(registry.get(client.id)).toBeUndefined();
       expect(registry.clientsOf('u')).toBeUndefined();
-      expect(registry.clientCount).toBe(0);
+      expect(registry.membersOf('alone')).toBeUndefined();
+      expect([...registry.membersOf('shared')!]).toEqual([other]);
+      expect(registry.clientCount).toBe(1);
     });
 
     it('leaves nothing behind after many connections come and go', () => {
@@ -108,10 +177,13 @@ describe(UidRegistry, () => {
         if (i % 3 === 0) {
           registry.bind(client, `other-${i % 7}`);
         }
+        registry.join(client, `group-${i % 13}`);
+        registry.join(client, `group-${i % 5}`);
         registry.remove(client);
       }
       expect(registry.clientCount).toBe(0);
       expect(registry.uidCount).toBe(0);
+      expect(registry.groupCount).toBe(0);
     });
   });
 });

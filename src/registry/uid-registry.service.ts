@@ -3,14 +3,17 @@ import { randomBytes } from 'node:crypto';
 import { Client, type ClientSocket } from './client.js';
 
 /**
- * Which connections are open and which uid each is bound to: many connections per uid, at most
- * one uid per connection. Every operation is O(1); a removed connection leaves nothing behind.
- * Pure bookkeeping: it never writes to a socket.
+ * Which connections are open, which uid each is bound to and which groups each has joined: many
+ * connections per uid and per group, at most one uid per connection. Every change is O(1) (a
+ * removed connection costs one step per group it was in) and leaves nothing behind; a uid or a
+ * group exists exactly as long as it has a connection. Pure bookkeeping: it never writes to a
+ * socket.
  */
 @Injectable()
 export class UidRegistry {
   private readonly clients = new Map<string, Client>();
   private readonly uids = new Map<string, Set<Client>>();
+  private readonly groups = new Map<string, Set<Client>>();
   /** Random per process, so that an id a backend kept from before a restart matches nobody. */
   private readonly idPrefix = randomBytes(4).toString('hex');
   private sequence = 0;
@@ -25,9 +28,12 @@ export class UidRegistry {
     return client;
   }
 
-  /** Forgets a connection and its binding. Safe to call more than once. */
+  /** Forgets a connection with its binding, groups and session. Safe to call more than once. */
   remove(client: Client): void {
     this.unbind(client);
+    for (const group of client.groups ?? []) {
+      this.leave(client, group);
+    }
     this.clients.delete(client.id);
   }
 
@@ -37,27 +43,44 @@ export class UidRegistry {
       return;
     }
     this.unbind(client);
-    let bound = this.uids.get(uid);
-    if (bound === undefined) {
-      bound = new Set();
-      this.uids.set(uid, bound);
-    }
-    bound.add(client);
+    addTo(this.uids, uid, client);
     client.uid = uid;
   }
 
-  /** Unbinds the connection from its uid, if any; a uid with no connection left is dropped. */
+  /** Unbinds the connection from its uid, if it has one. */
   unbind(client: Client): void {
-    const { uid } = client;
-    if (uid === undefined) {
-      return;
+    if (client.uid !== undefined) {
+      deleteFrom(this.uids, client.uid, client);
+      client.uid = undefined;
     }
-    const bound = this.uids.get(uid);
-    bound?.delete(client);
-    if (bound?.size === 0) {
-      this.uids.delete(uid);
+  }
+
+  join(client: Client, group: string): void {
+    addTo(this.groups, group, client);
+    (client.groups ??= new Set()).add(group);
+  }
+
+  /** Takes the connection out of the group; false when it was not in it. */
+  leave(client: Client, group: string): boolean {
+    if (client.groups?.delete(group) !== true) {
+      return false;
     }
-    client.uid = undefined;
+    deleteFrom(this.groups, group, client);
+    return true;
+  }
+
+  /** Dissolves the group; returns how many connections were in it. */
+  ungroup(group: string): number {
+    const members = this.groups.get(group);
+    for (const client of members ?? []) {
+      client.groups?.delete(group);
+    }
+    this.groups.delete(group);
+    return members?.size ?? 0;
+  }
+
+  get(clientId: string): Client | undefined {
+    return this.clients.get(clientId);
   }
 
   /** The connections bound to `uid`, or `undefined` when there are none. */
@@ -65,8 +88,21 @@ export class UidRegistry {
     return this.uids.get(uid);
   }
 
-  get(clientId: string): Client | undefined {
-    return this.clients.get(clientId);
+  /** The connections in `group`, or `undefined` when there are none. */
+  membersOf(group: string): ReadonlySet<Client> | undefined {
+    return this.groups.get(group);
+  }
+
+  allClients(): IterableIterator<Client> {
+    return this.clients.values();
+  }
+
+  allUids(): IterableIterator<string> {
+    return this.uids.keys();
+  }
+
+  allGroups(): IterableIterator<string> {
+    return this.groups.keys();
   }
 
   get clientCount(): number {
@@ -75,5 +111,31 @@ export class UidRegistry {
 
   get uidCount(): number {
     return this.uids.size;
+  }
+
+  get groupCount(): number {
+    return this.groups.size;
+  }
+}
+
+function addTo(index: Map<string, Set<Client>>, key: string, client: Client) {
+  let entry = index.get(key);
+  if (entry === undefined) {
+    entry = new Set();
+    index.set(key, entry);
+  }
+  entry.add(client);
+}
+
+/** Removes the client from the key's set, and the key once its set is empty. */
+function deleteFrom(
+  index: Map<string, Set<Client>>,
+  key: string,
+  client: Client,
+) {
+  const entry = index.get(key);
+  entry?.delete(client);
+  if (entry?.size === 0) {
+    index.delete(key);
   }
 }
