@@ -50,9 +50,18 @@ describe('parseMessage', () => {
     expect(() => parseMessage(at(50_000))).toThrow(InvalidMessageError);
   });
 
-  it('keeps a __proto__ key as plain data', () => {
-    const message = parseMessage('{"type":"x","__proto__":{"polluted":true}}');
-    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
-    expect(Object.getPrototypeOf(message)).toBe(Object.prototype);
+  it.each([
+    '{"type":"x","__proto__":{"polluted":true}}',
+    '{"type":"x","data":[{"a":{"__proto__":{}}}]}',
+  ])('refuses a __proto__ key at any depth: %s', (text) => {
+    expect(() => parseMessage(text)).toThrow(
+      'may not contain a "__proto__" key',
+    );
+  });
+
+  it('allows keys that merely look dangerous', () => {
+    expect(() =>
+      parseMessage('{"type":"x","constructor":{"prototype":1},"proto":2}'),
+    ).not.toThrow();
   });
 });

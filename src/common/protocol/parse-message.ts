@@ -16,10 +16,10 @@ export const MAX_MESSAGE_DEPTH = 64;
 
 /** Decodes one line or frame of either protocol; every rejection is a `PushError`. */
 export function parseMessage(text: string): PushMessage {
-  return withType(parseObject(text));
+  return toMessage(parseObject(text));
 }
 
-/** The first half of `parseMessage`, for a caller that needs other fields even when `type` is bad. */
+/** The first half of `parseMessage`, for a caller that needs a field (an `id`) of a bad message. */
 export function parseObject(text: string): Record<string, unknown> {
   let value: unknown;
   try {
@@ -30,33 +30,37 @@ export function parseObject(text: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidMessageError('a message must be a JSON object');
   }
-  if (isDeeperThan(value, MAX_MESSAGE_DEPTH)) {
-    throw new InvalidMessageError(
-      `a message may not nest deeper than ${MAX_MESSAGE_DEPTH} levels`,
-    );
-  }
   return value as Record<string, unknown>;
 }
 
-/** The second half of `parseMessage`: checks that the object names its handler. */
-export function withType(value: Record<string, unknown>): PushMessage {
+/** The second half of `parseMessage`: checks the object's shape and that it names its handler. */
+export function toMessage(value: Record<string, unknown>): PushMessage {
+  checkShape(value, MAX_MESSAGE_DEPTH);
   if (typeof value.type !== 'string' || value.type === '') {
     throw new InvalidMessageError('"type" must be a non-empty string');
   }
   return value as PushMessage;
 }
 
-function isDeeperThan(value: unknown, levels: number): boolean {
+/**
+ * Refuses nesting deeper than `levels`, and `__proto__` keys: `JSON.parse` keeps such a key as
+ * data, but code that copies the object by assignment would set a prototype with it instead.
+ */
+function checkShape(value: unknown, levels: number): void {
   if (typeof value !== 'object' || value === null) {
-    return false;
+    return;
   }
   if (levels === 0) {
-    return true;
+    throw new InvalidMessageError(
+      `a message may not nest deeper than ${MAX_MESSAGE_DEPTH} levels`,
+    );
+  }
+  if (Object.hasOwn(value, '__proto__')) {
+    throw new InvalidMessageError(
+      'a message may not contain a "__proto__" key',
+    );
   }
   for (const child of Object.values(value)) {
-    if (isDeeperThan(child, levels - 1)) {
-      return true;
-    }
+    checkShape(child, levels - 1);
   }
-  return false;
 }

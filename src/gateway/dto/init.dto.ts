@@ -1,7 +1,7 @@
-import { IsUid } from '../../common/validation/is-uid.decorator.js';
+import { IsName } from '../../common/validation/is-name.decorator.js';
 
 /** `{"type":"init","task_id":"<uid>"}`: binds the connection to a uid. */
 export class InitDto {
-  @IsUid()
+  @IsName()
   task_id!: string;
 }
