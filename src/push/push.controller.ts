@@ -1,25 +1,56 @@
 import { Controller, UsePipes } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import type { ServerMessage } from '../common/protocol/server-messages.js';
+import { targets } from '../common/validation/one-or-many.js';
 import { PushValidationPipe } from '../common/validation/push-validation.pipe.js';
+import { SendToAllDto } from './dto/send-to-all.dto.js';
+import { SendToClientDto } from './dto/send-to-client.dto.js';
+import { SendToGroupDto } from './dto/send-to-group.dto.js';
+import { SendToUidDto } from './dto/send-to-uid.dto.js';
 import { SendDto } from './dto/send.dto.js';
 import { PushCommand } from './push-command.js';
 import { PushService } from './push.service.js';
 
-/** The text-port commands. Each `type` is one `@MessagePattern`; each result is the reply's `result`. */
+/** The send commands. Each result is the number of connections the message was written to. */
 @Controller()
 @UsePipes(PushValidationPipe)
 export class PushController {
   constructor(private readonly push: PushService) {}
 
-  /** The login-status shortcut of the PHP backends. Result: the connections written to. */
+  /** The login-status shortcut of the PHP backends. */
   @MessagePattern(PushCommand.Send)
-  send(@Payload() { task_id, openid, data }: SendDto): number {
+  send(@Payload() { task_id, openid, data }: SendDto): Promise<number> {
     const message: ServerMessage<'login_status'> = {
       type: 'login_status',
       openid,
       data: data ?? null,
     };
     return this.push.sendToUid(task_id, message);
+  }
+
+  @MessagePattern(PushCommand.SendToUid)
+  sendToUid(@Payload() { uid, uids, message }: SendToUidDto): Promise<number> {
+    return this.push.sendToUid(targets(uid, uids), message);
+  }
+
+  @MessagePattern(PushCommand.SendToClient)
+  sendToClient(
+    @Payload() { client_id, client_ids, message }: SendToClientDto,
+  ): Promise<number> {
+    return this.push.sendToClient(targets(client_id, client_ids), message);
+  }
+
+  @MessagePattern(PushCommand.SendToGroup)
+  sendToGroup(
+    @Payload() { group, groups, message, exclude }: SendToGroupDto,
+  ): Promise<number> {
+    return this.push.sendToGroup(targets(group, groups), message, exclude);
+  }
+
+  @MessagePattern(PushCommand.SendToAll)
+  sendToAll(
+    @Payload() { message, client_ids, exclude }: SendToAllDto,
+  ): Promise<number> {
+    return this.push.sendToAll(message, { clientIds: client_ids, exclude });
   }
 }

@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { RegistryModule } from '../registry/registry.module.js';
+import { ConnectionController } from './connection.controller.js';
 import { PushController } from './push.controller.js';
 import { PushService } from './push.service.js';
+import { QueryController } from './query.controller.js';
 
 @Module({
   imports: [RegistryModule],
-  controllers: [PushController],
+  controllers: [PushController, ConnectionController, QueryController],
   providers: [PushService],
   exports: [PushService],
 })

@@ -1,29 +1,257 @@
 import { Injectable } from '@nestjs/common';
+import type { Client, Session } from '../registry/client.js';
+import { mergeSession } from '../registry/merge-session.js';
 import { UidRegistry } from '../registry/uid-registry.service.js';
 
+/** Close code of `closeClient`: a normal closure, decided by the backend. */
+const NORMAL_CLOSURE = 1000;
+
+/** Who gets a `sendToAll`. */
+export interface SendToAllOptions {
+  /** Only these connections (all connections when absent). */
+  clientIds?: readonly string[];
+  /** Never these connections. */
+  exclude?: readonly string[];
+}
+
 /**
- * The push API, in process. The text-port handlers call it, and so can an application that
- * embeds Pushgate.
+ * The Gateway API of GatewayWorker, in process: what the text-port commands do, and what an
+ * application that embeds Pushgate calls directly. Unknown client ids, uids and groups are not
+ * errors: a send reaches nobody, a query answers false, null, [] or 0.
+ *
+ * A message is a string, sent as it is, or any other JSON value, serialized once however many
+ * connections receive it. Every send resolves to the number of connections written to; each
+ * connection receives a message once, even when it matches several targets.
+ *
+ * Methods return promises so that the same API can span several nodes.
  */
 @Injectable()
 export class PushService {
   constructor(private readonly registry: UidRegistry) {}
 
-  /**
-   * Writes `message` to every connection bound to `uid` and returns how many that was (0 when the
-   * uid has none; that is not an error). A string goes out as it is; anything else is serialized
-   * to JSON once, however many connections receive it.
-   */
-  sendToUid(uid: string, message: unknown): number {
-    const clients = this.registry.clientsOf(uid);
-    if (clients === undefined) {
-      return 0;
+  async sendToUid(
+    uids: string | readonly string[],
+    message: unknown,
+  ): Promise<number> {
+    if (typeof uids === 'string') {
+      // The hot path: one uid, whose connections are a set already.
+      return deliver(this.registry.clientsOf(uids), message);
     }
-    const frame =
-      typeof message === 'string' ? message : JSON.stringify(message);
-    for (const client of clients) {
-      client.socket.send(frame);
-    }
-    return clients.size;
+    return deliver(
+      this.collect(uids, (uid) => this.registry.clientsOf(uid)),
+      message,
+    );
   }
+
+  async sendToClient(
+    clientIds: string | readonly string[],
+    message: unknown,
+  ): Promise<number> {
+    return deliver(this.clientsById(listOf(clientIds)), message);
+  }
+
+  async sendToGroup(
+    groups: string | readonly string[],
+    message: unknown,
+    exclude: readonly string[] = [],
+  ): Promise<number> {
+    const members = this.collect(listOf(groups), (group) =>
+      this.registry.membersOf(group),
+    );
+    return deliver(members, message, exclude);
+  }
+
+  async sendToAll(
+    message: unknown,
+    { clientIds, exclude = [] }: SendToAllOptions = {},
+  ): Promise<number> {
+    const targets =
+      clientIds === undefined
+        ? this.registry.allClients()
+        : this.clientsById(clientIds);
+    return deliver(targets, message, exclude);
+  }
+
+  /** Binds the connection to `uid` (moving it off its previous uid); false for an unknown client. */
+  async bindUid(clientId: string, uid: string): Promise<boolean> {
+    return this.with(clientId, (client) => this.registry.bind(client, uid));
+  }
+
+  /** Unbinds the connection when it is bound to `uid`; false when it was not. */
+  async unbindUid(clientId: string, uid: string): Promise<boolean> {
+    const client = this.registry.get(clientId);
+    if (client?.uid !== uid) {
+      return false;
+    }
+    this.registry.unbind(client);
+    return true;
+  }
+
+  async joinGroup(clientId: string, group: string): Promise<boolean> {
+    return this.with(clientId, (client) => this.registry.join(client, group));
+  }
+
+  /** False when the connection was not in the group. */
+  async leaveGroup(clientId: string, group: string): Promise<boolean> {
+    const client = this.registry.get(clientId);
+    return client !== undefined && this.registry.leave(client, group);
+  }
+
+  /** Dissolves the group; resolves to how many connections were in it. */
+  async ungroup(group: string): Promise<number> {
+    return this.registry.ungroup(group);
+  }
+
+  async isOnline(clientId: string): Promise<boolean> {
+    return this.registry.get(clientId) !== undefined;
+  }
+
+  async isUidOnline(uid: string): Promise<boolean> {
+    return this.registry.clientsOf(uid) !== undefined;
+  }
+
+  async getClientIdByUid(uid: string): Promise<string[]> {
+    return idsOf(this.registry.clientsOf(uid));
+  }
+
+  async getUidByClientId(clientId: string): Promise<string | null> {
+    return this.registry.get(clientId)?.uid ?? null;
+  }
+
+  async getClientIdListByGroup(group: string): Promise<string[]> {
+    return idsOf(this.registry.membersOf(group));
+  }
+
+  async getClientCountByGroup(group: string): Promise<number> {
+    return this.registry.membersOf(group)?.size ?? 0;
+  }
+
+  /** The distinct uids bound to members of the group. */
+  async getUidListByGroup(group: string): Promise<string[]> {
+    return [...this.uidsOf(group)];
+  }
+
+  async getUidCountByGroup(group: string): Promise<number> {
+    return this.uidsOf(group).size;
+  }
+
+  async getAllClientIdList(): Promise<string[]> {
+    return idsOf(this.registry.allClients());
+  }
+
+  async getAllClientCount(): Promise<number> {
+    return this.registry.clientCount;
+  }
+
+  async getAllUidList(): Promise<string[]> {
+    return [...this.registry.allUids()];
+  }
+
+  async getAllUidCount(): Promise<number> {
+    return this.registry.uidCount;
+  }
+
+  async getAllGroupIdList(): Promise<string[]> {
+    return [...this.registry.allGroups()];
+  }
+
+  async getSession(clientId: string): Promise<Session | null> {
+    const client = this.registry.get(clientId);
+    return client === undefined ? null : (client.session ?? {});
+  }
+
+  /** Replaces the connection's session; false for an unknown client. */
+  async setSession(clientId: string, session: Session): Promise<boolean> {
+    return this.with(clientId, (client) => (client.session = session));
+  }
+
+  /** Merges into the connection's session (see `mergeSession`); false for an unknown client. */
+  async updateSession(clientId: string, session: Session): Promise<boolean> {
+    return this.with(
+      clientId,
+      (client) =>
+        (client.session = mergeSession(client.session ?? {}, session)),
+    );
+  }
+
+  /** Sends `message` (when given), then closes the connection with 1000; false for an unknown client. */
+  async closeClient(clientId: string, message?: unknown): Promise<boolean> {
+    return this.with(clientId, (client) => {
+      if (message !== undefined) {
+        deliver([client], message);
+      }
+      client.socket.close(NORMAL_CLOSURE, 'closed by the server');
+    });
+  }
+
+  private with(clientId: string, change: (client: Client) => unknown): boolean {
+    const client = this.registry.get(clientId);
+    if (client !== undefined) {
+      change(client);
+    }
+    return client !== undefined;
+  }
+
+  private clientsById(clientIds: readonly string[]): Set<Client> {
+    const clients = new Set<Client>();
+    for (const id of clientIds) {
+      const client = this.registry.get(id);
+      if (client !== undefined) {
+        clients.add(client);
+      }
+    }
+    return clients;
+  }
+
+  /** The union of the connections found under each key: a connection appears once. */
+  private collect(
+    keys: readonly string[],
+    lookup: (key: string) => ReadonlySet<Client> | undefined,
+  ): Set<Client> {
+    const clients = new Set<Client>();
+    for (const key of keys) {
+      for (const client of lookup(key) ?? []) {
+        clients.add(client);
+      }
+    }
+    return clients;
+  }
+
+  private uidsOf(group: string): Set<string> {
+    const uids = new Set<string>();
+    for (const { uid } of this.registry.membersOf(group) ?? []) {
+      if (uid !== undefined) {
+        uids.add(uid);
+      }
+    }
+    return uids;
+  }
+}
+
+/** Writes one frame of `message` to every client but the excluded ones; returns how many. */
+function deliver(
+  clients: Iterable<Client> | undefined,
+  message: unknown,
+  exclude: readonly string[] = [],
+): number {
+  const excluded = exclude.length > 0 ? new Set(exclude) : undefined;
+  let count = 0;
+  let frame: string | undefined;
+  for (const client of clients ?? []) {
+    if (excluded?.has(client.id)) {
+      continue;
+    }
+    frame ??= typeof message === 'string' ? message : JSON.stringify(message);
+    client.socket.send(frame);
+    count++;
+  }
+  return count;
+}
+
+function listOf(keys: string | readonly string[]): readonly string[] {
+  return typeof keys === 'string' ? [keys] : keys;
+}
+
+function idsOf(clients: Iterable<Client> | undefined): string[] {
+  return Array.from(clients ?? [], (client) => client.id);
 }

@@ -1,12 +1,12 @@
 import { IsString } from 'class-validator';
-import { IsUid } from '../../common/validation/is-uid.decorator.js';
+import { IsName } from '../../common/validation/is-name.decorator.js';
 
 /**
  * `{"type":"send","task_id":"<uid>","openid":"...","data":...}`: pushes
  * `{"type":"login_status","openid":...,"data":...}` to every connection of the uid.
  */
 export class SendDto {
-  @IsUid()
+  @IsName()
   task_id!: string;
 
   @IsString({ message: '$property must be a string' })

@@ -14,7 +14,7 @@ import { UnknownTypeError } from '../../common/errors/unknown-type.error.js';
 import {
   parseObject,
   type PushMessage,
-  withType,
+  toMessage,
 } from '../../common/protocol/parse-message.js';
 import { LineSplitter } from './line-splitter.js';
 
@@ -164,7 +164,7 @@ export class TextTransport extends Server implements CustomTransportStrategy {
       }
       const fields = parseObject(line);
       id = replyId(fields);
-      const message = withType(fields);
+      const message = toMessage(fields);
       const handler = this.messageHandlers.get(message.type);
       if (handler === undefined) {
         throw new UnknownTypeError(message.type);
