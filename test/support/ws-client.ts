@@ -13,10 +13,12 @@ export interface CloseInfo {
 export class WsClient {
   readonly messages = new MessageQueue<Json>();
   readonly closed: Promise<CloseInfo>;
+  /** The id the server gave this connection in its last `init_ok`. */
+  clientId = '';
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data) =>
-      this.messages.push(JSON.parse((data as Buffer).toString())),
+      this.messages.push(parseFrame((data as Buffer).toString())),
     );
     this.closed = new Promise((resolve) =>
       socket.on('close', (code, reason) =>
@@ -66,6 +68,7 @@ export class WsClient {
     if (reply.type !== 'init_ok') {
       throw new Error(`init failed: ${JSON.stringify(reply)}`);
     }
+    this.clientId = reply.client_id;
     return reply;
   }
 
@@ -74,5 +77,14 @@ export class WsClient {
       this.socket.close();
     }
     return this.closed;
+  }
+}
+
+/** A frame as JSON when it is JSON; a plain-string push stays a string. */
+function parseFrame(text: string): Json {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
 }
