@@ -2,31 +2,18 @@ import { Injectable } from '@nestjs/common';
 import type { Client, Session } from '../registry/client.js';
 import { mergeSession } from '../registry/merge-session.js';
 import { UidRegistry } from '../registry/uid-registry.service.js';
+import type { GatewayApi, SendToAllOptions } from './gateway-api.js';
 
 /** Close code of `closeClient`: a normal closure, decided by the backend. */
 const NORMAL_CLOSURE = 1000;
 
-/** Who gets a `sendToAll`. */
-export interface SendToAllOptions {
-  /** Only these connections (all connections when absent). */
-  clientIds?: readonly string[];
-  /** Never these connections. */
-  exclude?: readonly string[];
-}
-
 /**
- * The Gateway API of GatewayWorker, in process: what the text-port commands do, and what an
- * application that embeds Pushgate calls directly. Unknown client ids, uids and groups are not
- * errors: a send reaches nobody, a query answers false, null, [] or 0.
- *
- * A message is a string, sent as it is, or any other JSON value, serialized once however many
- * connections receive it. Every send resolves to the number of connections written to; each
- * connection receives a message once, even when it matches several targets.
- *
- * Methods return promises so that the same API can span several nodes.
+ * The Gateway API in process (see `GatewayApi` for the semantics): what the text-port commands
+ * do, and what an application that embeds Pushgate calls directly. Its methods return promises so
+ * that the same API can span several nodes.
  */
 @Injectable()
-export class PushService {
+export class PushService implements GatewayApi {
   constructor(private readonly registry: UidRegistry) {}
 
   async sendToUid(
@@ -72,12 +59,10 @@ export class PushService {
     return deliver(targets, message, exclude);
   }
 
-  /** Binds the connection to `uid` (moving it off its previous uid); false for an unknown client. */
   async bindUid(clientId: string, uid: string): Promise<boolean> {
     return this.with(clientId, (client) => this.registry.bind(client, uid));
   }
 
-  /** Unbinds the connection when it is bound to `uid`; false when it was not. */
   async unbindUid(clientId: string, uid: string): Promise<boolean> {
     const client = this.registry.get(clientId);
     if (client?.uid !== uid) {
@@ -91,13 +76,11 @@ export class PushService {
     return this.with(clientId, (client) => this.registry.join(client, group));
   }
 
-  /** False when the connection was not in the group. */
   async leaveGroup(clientId: string, group: string): Promise<boolean> {
     const client = this.registry.get(clientId);
     return client !== undefined && this.registry.leave(client, group);
   }
 
-  /** Dissolves the group; resolves to how many connections were in it. */
   async ungroup(group: string): Promise<number> {
     return this.registry.ungroup(group);
   }
@@ -126,7 +109,6 @@ export class PushService {
     return this.registry.membersOf(group)?.size ?? 0;
   }
 
-  /** The distinct uids bound to members of the group. */
   async getUidListByGroup(group: string): Promise<string[]> {
     return [...this.uidsOf(group)];
   }
@@ -160,12 +142,10 @@ export class PushService {
     return client === undefined ? null : (client.session ?? {});
   }
 
-  /** Replaces the connection's session; false for an unknown client. */
   async setSession(clientId: string, session: Session): Promise<boolean> {
     return this.with(clientId, (client) => (client.session = session));
   }
 
-  /** Merges into the connection's session (see `mergeSession`); false for an unknown client. */
   async updateSession(clientId: string, session: Session): Promise<boolean> {
     return this.with(
       clientId,
@@ -174,7 +154,6 @@ export class PushService {
     );
   }
 
-  /** Sends `message` (when given), then closes the connection with 1000; false for an unknown client. */
   async closeClient(clientId: string, message?: unknown): Promise<boolean> {
     return this.with(clientId, (client) => {
       if (message !== undefined) {
