@@ -1,0 +1,226 @@
+import { EventEmitter } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { backoffDelay } from '../backoff.js';
+import { ClientErrorCode, PushClientError } from './push-client-error.js';
+
+export type ConnectionState =
+  'connecting' | 'connected' | 'disconnected' | 'closed';
+
+export interface TextConnectionOptions {
+  host: string;
+  port: number;
+  timeoutMs: number;
+  minReconnectDelayMs: number;
+  maxReconnectDelayMs: number;
+  maxQueuedRequests: number;
+}
+
+interface Request {
+  readonly id: number;
+  readonly line: string;
+  readonly resolve: (result: unknown) => void;
+  readonly reject: (error: PushClientError) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+interface Reply {
+  id?: number;
+  ok: boolean;
+  result?: unknown;
+  error?: { code: string; message: string };
+}
+
+/**
+ * One persistent connection to a Pushgate text port. Each request is written as a line with a
+ * fresh `id` and settled by the reply that carries it. While the server is away, requests wait
+ * (at most `maxQueuedRequests` of them, each at most `timeoutMs`) and the connection is retried
+ * with backoff; requests already written when it drops fail with `connection_lost`, since they
+ * may or may not have run. Emits `state` on every change.
+ */
+export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
+  state: ConnectionState = 'connecting';
+  private socket: Socket | undefined;
+  /** Not written yet: no connection, or the socket asked to wait for `drain`. */
+  private readonly waiting: Request[] = [];
+  /** Written and not answered, oldest first: the server answers in this order. */
+  private readonly written = new Map<number, Request>();
+  private nextId = 1;
+  private attempt = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private blocked = false;
+  private received = '';
+
+  constructor(private readonly options: TextConnectionOptions) {
+    super();
+    this.open();
+  }
+
+  /** Runs any command, `type` plus its fields, and resolves to the reply's `result`. */
+  request<T = unknown>(type: string, fields: object = {}): Promise<T> {
+    if (this.state === 'closed') {
+      return Promise.reject(
+        new PushClientError(ClientErrorCode.Closed, 'the client is closed'),
+      );
+    }
+    if (this.waiting.length >= this.options.maxQueuedRequests) {
+      return Promise.reject(
+        new PushClientError(
+          ClientErrorCode.QueueFull,
+          `${this.waiting.length} requests are already waiting to be sent`,
+        ),
+      );
+    }
+    return new Promise<T>((resolve, reject) => {
+      const id = this.nextId++;
+      this.waiting.push({
+        id,
+        line: JSON.stringify({ ...fields, type, id }) + '\n',
+        resolve: resolve as (result: unknown) => void,
+        reject,
+        timer: setTimeout(() => this.expire(id), this.options.timeoutMs),
+      });
+      this.flush();
+    });
+  }
+
+  /**
+   * Stops reconnecting and fails the requests not sent yet; those already sent still get their
+   * replies, which the server writes before it closes its side. Resolves once the socket is closed.
+   */
+  close(): Promise<void> {
+    if (this.state !== 'closed') {
+      this.setState('closed');
+      clearTimeout(this.reconnectTimer);
+      const closed = new PushClientError(
+        ClientErrorCode.Closed,
+        'the client was closed',
+      );
+      this.waiting.splice(0).forEach((request) => this.fail(request, closed));
+    }
+    const { socket } = this;
+    if (socket === undefined) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      socket.once('close', () => resolve());
+      if (socket.connecting) {
+        socket.destroy();
+      } else {
+        socket.end();
+      }
+    });
+  }
+
+  private open(): void {
+    this.setState('connecting');
+    const socket = connect(this.options.port, this.options.host);
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.setEncoding('utf8');
+    socket.on('connect', () => {
+      this.attempt = 0;
+      this.setState('connected');
+      this.flush();
+    });
+    socket.on('data', (text: string) => this.receive(text));
+    socket.on('drain', () => {
+      this.blocked = false;
+      this.flush();
+    });
+    // A failed connect or a reset is followed by `close`, where it is handled.
+    socket.on('error', () => undefined);
+    socket.on('close', () => this.onClose());
+  }
+
+  private onClose(): void {
+    this.socket = undefined;
+    this.blocked = false;
+    this.received = '';
+    const lost = new PushClientError(
+      ClientErrorCode.ConnectionLost,
+      'the connection dropped before the reply came; the command may or may not have run',
+    );
+    [...this.written.values()].forEach((request) => this.fail(request, lost));
+    if (this.state === 'closed') {
+      return;
+    }
+    this.setState('disconnected');
+    this.reconnectTimer = setTimeout(
+      () => this.open(),
+      backoffDelay(
+        this.attempt++,
+        this.options.minReconnectDelayMs,
+        this.options.maxReconnectDelayMs,
+      ),
+    );
+  }
+
+  private flush(): void {
+    while (
+      this.state === 'connected' &&
+      !this.blocked &&
+      this.waiting.length > 0
+    ) {
+      const request = this.waiting.shift()!;
+      this.written.set(request.id, request);
+      this.blocked = !this.socket!.write(request.line);
+    }
+  }
+
+  private receive(text: string): void {
+    const lines = (this.received + text).split('\n');
+    this.received = lines.pop()!;
+    for (const line of lines) {
+      this.settle(JSON.parse(line) as Reply);
+    }
+  }
+
+  private settle(reply: Reply): void {
+    // A reply without an id answers a line the server could not even read (a line too long);
+    // since the server answers in order, that is the oldest one written.
+    const request =
+      reply.id === undefined
+        ? this.written.values().next().value
+        : this.written.get(reply.id);
+    if (request === undefined) {
+      return;
+    }
+    if (reply.ok) {
+      this.written.delete(request.id);
+      clearTimeout(request.timer);
+      request.resolve(reply.result);
+    } else {
+      const { code, message } = reply.error!;
+      this.fail(request, new PushClientError(code, message));
+    }
+  }
+
+  private expire(id: number): void {
+    const request =
+      this.written.get(id) ?? this.waiting.find((waiting) => waiting.id === id);
+    if (request !== undefined) {
+      this.fail(
+        request,
+        new PushClientError(
+          ClientErrorCode.Timeout,
+          `no reply within ${this.options.timeoutMs} ms (${this.state})`,
+        ),
+      );
+    }
+  }
+
+  private fail(request: Request, error: PushClientError): void {
+    clearTimeout(request.timer);
+    this.written.delete(request.id);
+    const index = this.waiting.indexOf(request);
+    if (index !== -1) {
+      this.waiting.splice(index, 1);
+    }
+    request.reject(error);
+  }
+
+  private setState(state: ConnectionState): void {
+    this.state = state;
+    this.emit('state', state);
+  }
+}
