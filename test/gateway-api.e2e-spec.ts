@@ -1,12 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PushCommand } from '../src/push/push-command.js';
+import { PushClient } from '../src/sdk/node/push-client.js';
 import { LineClient } from './support/line-client.js';
 import { startServer, type TestServer } from './support/server.js';
 import { type Json, WsClient } from './support/ws-client.js';
 
-describe('the Gateway API on the text port', () => {
+describe('the Gateway API on the text port, through PushClient', () => {
   let server: TestServer;
-  let php: LineClient;
+  let push: PushClient;
   const open: WsClient[] = [];
 
   /** A browser connection, bound to `uid` when one is given. */
@@ -23,11 +24,9 @@ describe('the Gateway API on the text port', () => {
     return client;
   }
 
-  /** Runs a command and returns its result; fails on an error reply. */
-  async function call(type: string, fields: Json = {}): Promise<Json> {
-    const reply = await php.request({ type, ...fields });
-    expect(reply).toMatchObject({ ok: true });
-    return reply.result;
+  /** Runs a command exactly as written on the wire and returns its result. */
+  function call(type: string, fields: Json = {}): Promise<Json> {
+    return push.request(type, fields);
   }
 
   /** The next push a browser receives, raw. */
@@ -41,12 +40,12 @@ describe('the Gateway API on the text port', () => {
 
   beforeEach(async () => {
     server = await startServer();
-    php = await LineClient.connect(server.textPort);
+    push = new PushClient({ port: server.textPort });
   });
 
   afterEach(async () => {
     open.splice(0).forEach((client) => client.socket.terminate());
-    php.destroy();
+    await push.close();
     await server.close();
   });
 
@@ -352,6 +351,7 @@ describe('the Gateway API on the text port', () => {
 
     it('refuses a __proto__ key instead of letting it reach a prototype', async () => {
       const tab = await browser('u');
+      const php = await LineClient.connect(server.textPort);
       await php.write(
         `{"id":"s","type":"updateSession","client_id":"${tab.clientId}","session":{"__proto__":{"admin":true}}}\n`,
       );
@@ -361,6 +361,7 @@ describe('the Gateway API on the text port', () => {
         error: { code: 'invalid_message' },
       });
       expect(await call('getSession', { client_id: tab.clientId })).toEqual({});
+      php.destroy();
     });
 
     it('ends with its connection', async () => {
@@ -422,13 +423,9 @@ describe('the Gateway API on the text port', () => {
       ['getClientCountByGroup', {}, 'group must be'],
     ];
     for (const [type, fields, message] of cases) {
-      const reply = await php.request({ type, ...fields });
-      expect(reply, type).toMatchObject({
-        ok: false,
-        error: {
-          code: 'invalid_message',
-          message: expect.stringContaining(message),
-        },
+      await expect(push.request(type, fields), type).rejects.toMatchObject({
+        code: 'invalid_message',
+        message: expect.stringContaining(message),
       });
     }
   });

@@ -1,0 +1,210 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type TestServer } from './support/server.js';
+import { WsClient } from './support/ws-client.js';
+
+const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('the pushgate command line', () => {
+  let server: TestServer;
+  let tab: WsClient;
+
+  /** Runs the built CLI against the test server (through its environment, like an operator). */
+  async function pushgate(
+    args: string[],
+    env: Record<string, string> = {},
+  ): Promise<Run> {
+    try {
+      const { stdout, stderr } = await promisify(execFile)(
+        process.execPath,
+        [CLI, ...args],
+        {
+          env: {
+            PATH: process.env.PATH,
+            PUSH_TEXT_PORT: String(server.textPort),
+            ...env,
+          },
+        },
+      );
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const failed = error as { code: number; stdout: string; stderr: string };
+      return {
+        code: failed.code,
+        stdout: failed.stdout,
+        stderr: failed.stderr,
+      };
+    }
+  }
+
+  beforeAll(async () => {
+    server = await startServer();
+    tab = await WsClient.bound(server.wsUrl, 'u1');
+  });
+
+  afterAll(async () => {
+    tab.socket.terminate();
+    await server.close();
+  });
+
+  it('send --uid pushes a JSON message and prints how many connections got it', async () => {
+    expect(
+      await pushgate(['send', '--uid', 'u1', '--message', '{"a":1}']),
+    ).toEqual({
+      code: 0,
+      stdout: '1\n',
+      stderr: '',
+    });
+    expect(await tab.next()).toEqual({ a: 1 });
+  });
+
+  it('sends a message that is not JSON as plain text', async () => {
+    expect(
+      (
+        await pushgate([
+          'send',
+          '--uid',
+          'u1',
+          '--uid',
+          'u2',
+          '--message',
+          'hello there',
+        ])
+      ).stdout,
+    ).toBe('1\n');
+    expect(await tab.next()).toBe('hello there');
+  });
+
+  it('sends to a connection, a group and everyone', async () => {
+    expect(
+      (await pushgate(['send', '--client', tab.clientId, '--message', '"c"']))
+        .stdout,
+    ).toBe('1\n');
+    expect(
+      (await pushgate(['send', '--group', 'nobody', '--message', 'g'])).stdout,
+    ).toBe('0\n');
+    expect(
+      (
+        await pushgate([
+          'send',
+          '--all',
+          '--exclude',
+          tab.clientId,
+          '--message',
+          'x',
+        ])
+      ).stdout,
+    ).toBe('0\n');
+    expect((await pushgate(['send', '--all', '--message', 'all'])).stdout).toBe(
+      '1\n',
+    );
+    expect([await tab.next(), await tab.next()]).toEqual(['c', 'all']);
+  });
+
+  it('online answers true or false', async () => {
+    expect((await pushgate(['online', '--uid', 'u1'])).stdout).toBe('true\n');
+    expect((await pushgate(['online', '--uid', 'nobody'])).stdout).toBe(
+      'false\n',
+    );
+    expect((await pushgate(['online', '--client', tab.clientId])).stdout).toBe(
+      'true\n',
+    );
+  });
+
+  it('stats prints the counts', async () => {
+    expect(JSON.parse((await pushgate(['stats'])).stdout)).toEqual({
+      clients: 1,
+      uids: 1,
+      groups: 0,
+    });
+  });
+
+  it('call runs any command with its fields', async () => {
+    const run = await pushgate([
+      'call',
+      'getSession',
+      JSON.stringify({ client_id: tab.clientId }),
+    ]);
+    expect(run).toMatchObject({ code: 0, stdout: '{}\n' });
+  });
+
+  it('takes --host and --port over the environment', async () => {
+    const run = await pushgate(
+      ['--host', '127.0.0.1', '--port', String(server.textPort), 'stats'],
+      {
+        PUSH_TEXT_PORT: '1',
+      },
+    );
+    expect(run.code).toBe(0);
+  });
+
+  it('exits with 1 and the error code when the command fails', async () => {
+    expect(await pushgate(['call', 'noSuchCommand'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'pushgate: unknown_type: unknown type "noSuchCommand"\n',
+    });
+    const unreachable = await pushgate(['stats', '--timeout', '300'], {
+      PUSH_TEXT_PORT: '1',
+    });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(/^pushgate: timeout: /);
+  });
+
+  it('exits with 2 and the usage on a command line it cannot run', async () => {
+    for (const args of [
+      ['send', '--message', 'no target'],
+      ['send', '--uid', 'u1'],
+      ['online'],
+      ['call'],
+      ['call', 'getSession', '[1]'],
+      ['frobnicate'],
+      ['stats', '--port', 'eighty'],
+      ['stats', '--bogus'],
+    ]) {
+      const run = await pushgate(args);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stderr).toContain('Usage: pushgate <command>');
+    }
+  });
+
+  it('lists every subcommand in --help', async () => {
+    const help = await pushgate(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of [
+      'send',
+      'online',
+      'stats',
+      'close',
+      'call',
+      'help',
+    ]) {
+      expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    }
+  });
+
+  it('close sends the message, then closes the connection', async () => {
+    const other = await WsClient.bound(server.wsUrl, 'u9');
+    expect(
+      (
+        await pushgate([
+          'close',
+          '--client',
+          other.clientId,
+          '--message',
+          '{"type":"bye"}',
+        ])
+      ).stdout,
+    ).toBe('true\n');
+    expect(await other.next()).toEqual({ type: 'bye' });
+    expect((await other.closed).code).toBe(1000);
+  });
+});
