@@ -3,7 +3,7 @@ import type { ClientSocket } from './client.js';
 import { UidRegistry } from './uid-registry.service.js';
 
 const socket = (): ClientSocket => ({
-  send: () => undefined,
+  push: () => undefined,
   close: () => undefined,
 });
 
@@ -167,6 +167,26 @@ describe(UidRegistry, () => {
       expect(registry.membersOf('alone')).toBeUndefined();
       expect([...registry.membersOf('shared')!]).toEqual([other]);
       expect(registry.clientCount).toBe(1);
+    });
+
+    it('leaves the removed client describing the connection that left', () => {
+      const registry = new UidRegistry();
+      const client = registry.add(socket());
+      registry.bind(client, 'u');
+      registry.join(client, 'g');
+      registry.remove(client);
+      expect(client.uid).toBe('u');
+      expect([...client.groups!]).toEqual(['g']);
+    });
+
+    it('ignores a removed client that is bound or joined later', () => {
+      const registry = new UidRegistry();
+      const client = registry.add(socket());
+      registry.remove(client);
+      registry.bind(client, 'u');
+      registry.join(client, 'g');
+      expect(registry.clientsOf('u')).toBeUndefined();
+      expect(registry.membersOf('g')).toBeUndefined();
     });
 
     it('leaves nothing behind after many connections come and go', () => {

@@ -28,18 +28,25 @@ export class UidRegistry {
     return client;
   }
 
-  /** Forgets a connection with its binding, groups and session. Safe to call more than once. */
+  /**
+   * Forgets a connection: it is no longer found by id, uid or group. The `Client` itself keeps its
+   * uid, groups and session, which still describe the connection that left. Safe to repeat.
+   */
   remove(client: Client): void {
-    this.unbind(client);
-    for (const group of client.groups ?? []) {
-      this.leave(client, group);
+    if (!this.clients.delete(client.id)) {
+      return;
     }
-    this.clients.delete(client.id);
+    if (client.uid !== undefined) {
+      deleteFrom(this.uids, client.uid, client);
+    }
+    for (const group of client.groups ?? []) {
+      deleteFrom(this.groups, group, client);
+    }
   }
 
   /** Binds the connection to `uid`, moving it off the uid it was bound to before. */
   bind(client: Client, uid: string): void {
-    if (client.uid === uid) {
+    if (client.uid === uid || !this.clients.has(client.id)) {
       return;
     }
     this.unbind(client);
@@ -56,6 +63,9 @@ export class UidRegistry {
   }
 
   join(client: Client, group: string): void {
+    if (!this.clients.has(client.id)) {
+      return;
+    }
     addTo(this.groups, group, client);
     (client.groups ??= new Set()).add(group);
   }

@@ -16,6 +16,8 @@ export const ErrorCode = {
   IncompleteLine: 'incomplete_line',
   /** A binary WebSocket frame; the protocol is JSON text only. */
   BinaryFrame: 'binary_frame',
+  /** The connection may not do this: bind that uid, say. */
+  Unauthorized: 'unauthorized',
   /** A WebSocket client sent a backend command such as `send`. */
   Forbidden: 'forbidden',
   /** The server failed while handling a valid message; the details are in its log. */

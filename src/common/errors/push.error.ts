@@ -3,7 +3,8 @@ import type { ErrorCode } from './error-code.js';
 
 /** The wire form of an error, shared by both protocols. */
 export interface ErrorBody {
-  code: ErrorCode;
+  /** One of `ErrorCode`, or a code an embedding application defines for its own messages. */
+  code: ErrorCode | (string & {});
   message: string;
 }
 
@@ -17,7 +18,7 @@ export interface ErrorBody {
  */
 export class PushError extends RpcException {
   constructor(
-    readonly code: ErrorCode,
+    readonly code: ErrorBody['code'],
     message: string,
   ) {
     super({ code, message } satisfies ErrorBody);

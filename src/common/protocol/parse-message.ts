@@ -9,8 +9,8 @@ export interface PushMessage {
 
 /**
  * Deepest nesting accepted in a message. Far beyond any real payload, and far below the depth at
- * which the recursive `JSON.stringify` and class-transformer overflow the stack (about 2,000),
- * so such input is refused here with a clear error instead of failing later.
+ * which the recursive `JSON.stringify` overflows the stack (a few thousand), so such input is
+ * refused here with a clear error instead of failing later.
  */
 export const MAX_MESSAGE_DEPTH = 64;
 
