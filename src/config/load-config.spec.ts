@@ -5,8 +5,8 @@ import { PushConfig } from './push-config.js';
 
 describe('loadConfig', () => {
   it('uses the defaults when nothing is set', () => {
-    expect(loadConfig({})).toEqual(new PushConfig());
-    expect(loadConfig({})).toMatchObject({
+    expect(loadConfig({}, {})).toEqual(new PushConfig());
+    expect(loadConfig({}, {})).toMatchObject({
       wsHost: '0.0.0.0',
       wsPort: 7272,
       textHost: '127.0.0.1',
@@ -20,18 +20,26 @@ describe('loadConfig', () => {
   });
 
   it('reads every setting from its variable', () => {
-    const config = loadConfig({
-      PUSH_WS_HOST: '::',
-      PUSH_WS_PORT: '0',
-      PUSH_TEXT_HOST: 'localhost',
-      PUSH_TEXT_PORT: '9000',
-      PUSH_PING_INTERVAL_MS: '1000',
-      PUSH_PING_LIMIT: '0',
-      PUSH_MAX_LINE_BYTES: '1024',
-      PUSH_MAX_FRAME_BYTES: '2048',
-      PUSH_MAX_REPLY_BACKLOG_BYTES: '4096',
-      LOG_LEVEL: 'debug',
-    });
+    const config = loadConfig(
+      {},
+      {
+        PUSH_WS_HOST: '::',
+        PUSH_WS_PORT: '0',
+        PUSH_TEXT_HOST: 'localhost',
+        PUSH_TEXT_PORT: '9000',
+        PUSH_PING_INTERVAL_MS: '1000',
+        PUSH_PING_LIMIT: '0',
+        PUSH_MAX_LINE_BYTES: '1024',
+        PUSH_MAX_FRAME_BYTES: '2048',
+        PUSH_MAX_REPLY_BACKLOG_BYTES: '4096',
+        PUSH_WEBHOOK_URL: 'https://backend.example/pushgate',
+        PUSH_WEBHOOK_SECRET: 'a secret of 16+ chars',
+        PUSH_WEBHOOK_BATCH_MS: '50',
+        PUSH_WEBHOOK_MAX_QUEUE: '100',
+        PUSH_WEBHOOK_MAX_ATTEMPTS: '3',
+        LOG_LEVEL: 'debug',
+      },
+    );
     expect(config).toEqual(
       Object.assign(new PushConfig(), {
         wsHost: '::',
@@ -43,13 +51,18 @@ describe('loadConfig', () => {
         maxLineBytes: 1024,
         maxFrameBytes: 2048,
         maxReplyBacklogBytes: 4096,
+        webhookUrl: 'https://backend.example/pushgate',
+        webhookSecret: 'a secret of 16+ chars',
+        webhookBatchMs: 50,
+        webhookMaxQueue: 100,
+        webhookMaxAttempts: 3,
         logLevel: 'debug',
       }),
     );
   });
 
   it('treats an empty variable as unset', () => {
-    expect(loadConfig({ PUSH_WS_PORT: '' }).wsPort).toBe(7272);
+    expect(loadConfig({}, { PUSH_WS_PORT: '' }).wsPort).toBe(7272);
   });
 
   it.each([
@@ -62,13 +75,15 @@ describe('loadConfig', () => {
     ['PUSH_MAX_LINE_BYTES', ' 1024'],
     ['LOG_LEVEL', 'loud'],
   ])('refuses %s=%s with an error naming the variable', (name, value) => {
-    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
-    expect(() => loadConfig({ [name]: value })).toThrow(`${name}="${value}"`);
+    expect(() => loadConfig({}, { [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({}, { [name]: value })).toThrow(
+      `${name}="${value}"`,
+    );
   });
 
   it('lists every invalid variable at once', () => {
     try {
-      loadConfig({ PUSH_WS_PORT: 'x', PUSH_PING_LIMIT: 'y' });
+      loadConfig({}, { PUSH_WS_PORT: 'x', PUSH_PING_LIMIT: 'y' });
       expect.unreachable();
     } catch (error) {
       expect((error as ConfigError).problems).toEqual([
@@ -76,5 +91,43 @@ describe('loadConfig', () => {
         'PUSH_PING_LIMIT="y" must be an integer from 0 to 1000',
       ]);
     }
+  });
+
+  it('takes a setting given in code over its variable', () => {
+    const config = loadConfig(
+      { wsPort: 9000 },
+      { PUSH_WS_PORT: '1', PUSH_TEXT_PORT: '2' },
+    );
+    expect(config.wsPort).toBe(9000);
+    expect(config.textPort).toBe(2);
+  });
+
+  it('names a bad setting given in code by its option name', () => {
+    expect(() => loadConfig({ pingLimit: -1 }, {})).toThrow(
+      'pingLimit=-1 must be an integer from 0 to 1000',
+    );
+  });
+
+  it('requires a webhook secret of 16 characters with a webhook URL', () => {
+    expect(() =>
+      loadConfig({}, { PUSH_WEBHOOK_URL: 'https://example.test/hook' }),
+    ).toThrow(
+      'PUSH_WEBHOOK_SECRET must be at least 16 characters when PUSH_WEBHOOK_URL is set',
+    );
+    expect(() =>
+      loadConfig(
+        {},
+        { PUSH_WEBHOOK_URL: 'ftp://x', PUSH_WEBHOOK_SECRET: 'x'.repeat(16) },
+      ),
+    ).toThrow('PUSH_WEBHOOK_URL="ftp://x" must be an http:// or https:// URL');
+    expect(
+      loadConfig(
+        {},
+        {
+          PUSH_WEBHOOK_URL: 'http://127.0.0.1:8080/hook',
+          PUSH_WEBHOOK_SECRET: 's'.repeat(16),
+        },
+      ).webhookUrl,
+    ).toBe('http://127.0.0.1:8080/hook');
   });
 });

@@ -1,24 +1,30 @@
 import { validateSync } from 'class-validator';
 import { ConfigError } from './config.error.js';
-import { CONFIG_ENV, PushConfig } from './push-config.js';
+import { CONFIG_ENV, PushConfig, type PushgateOptions } from './push-config.js';
 
 type Environment = Record<string, string | undefined>;
 
 /**
- * Reads the settings from environment variables (the only place Pushgate reads `process.env`),
- * fills in defaults and validates them. An unset or empty variable takes the default; a bad one
- * throws a `ConfigError` naming the variable.
+ * The settings: each one from `options` when given there, else from its environment variable
+ * (this is the only place Pushgate reads `process.env`), else its default. An empty variable
+ * counts as unset. Invalid settings throw one `ConfigError` naming each of them as it was given.
  */
-export function loadConfig(env: Environment = process.env): PushConfig {
+export function loadConfig(
+  options: PushgateOptions = {},
+  env: Environment = process.env,
+): PushConfig {
   const config = new PushConfig();
+  /** How each setting was given, to name it in an error. */
   const given: Partial<Record<keyof PushConfig, string>> = {};
   for (const key of Object.keys(CONFIG_ENV) as (keyof PushConfig)[]) {
     const text = env[CONFIG_ENV[key]];
-    if (text === undefined || text === '') {
-      continue;
+    if (options[key] !== undefined) {
+      Object.assign(config, { [key]: options[key] });
+      given[key] = `${key}=${JSON.stringify(options[key])}`;
+    } else if (text !== undefined && text !== '') {
+      Object.assign(config, { [key]: coerce(text, config[key]) });
+      given[key] = `${CONFIG_ENV[key]}=${JSON.stringify(text)}`;
     }
-    given[key] = text;
-    Object.assign(config, { [key]: coerce(text, config[key]) });
   }
   const errors = validateSync(config);
   if (errors.length > 0) {
@@ -26,7 +32,7 @@ export function loadConfig(env: Environment = process.env): PushConfig {
       errors.map(({ property, constraints }) => {
         const key = property as keyof PushConfig;
         const reasons = new Set(Object.values(constraints ?? {}));
-        return `${CONFIG_ENV[key]}=${JSON.stringify(given[key])} ${[...reasons].join(', ')}`;
+        return `${given[key] ?? CONFIG_ENV[key]} ${[...reasons].join(', ')}`;
       }),
     );
   }

@@ -1,5 +1,15 @@
 import { applyDecorators, type LogLevel } from '@nestjs/common';
-import { IsIn, IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsString,
+  IsUrl,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
 
 export const LOG_LEVELS = [
   'fatal',
@@ -12,10 +22,13 @@ export const LOG_LEVELS = [
 
 const MIB = 1024 * 1024;
 
+const WEBHOOK_SECRET_RULE =
+  'must be at least 16 characters when PUSH_WEBHOOK_URL is set';
+
 /**
  * Every setting of a Pushgate server, with its default. This class is the only place defaults
  * live; `CONFIG_ENV` names the environment variable that sets each one, and `.env.example`
- * documents them.
+ * documents them. An application that embeds Pushgate can give any of them in code instead.
  */
 export class PushConfig {
   /** Address the WebSocket listener binds. */
@@ -50,9 +63,43 @@ export class PushConfig {
   @IntRange(256, 64 * MIB)
   maxFrameBytes = 65_536;
 
+  /** Unsent bytes a WebSocket may pile up (a client that stops reading) before it is closed with 1013. */
+  @IntRange(1024, 1024 * MIB)
+  maxBufferedBytes = MIB;
+
   /** Unread reply bytes a text connection may accumulate before the server closes it. */
   @IntRange(1024, 1024 * MIB)
   maxReplyBacklogBytes = MIB;
+
+  /** Where lifecycle events are POSTed, batched; empty: no webhooks. */
+  @ValidateIf((config: PushConfig) => config.webhookUrl !== '')
+  @IsUrl(
+    {
+      protocols: ['http', 'https'],
+      require_protocol: true,
+      require_tld: false,
+    },
+    { message: 'must be an http:// or https:// URL' },
+  )
+  webhookUrl = '';
+
+  /** Key of the HMAC-SHA256 signature of every webhook; required with a webhook URL. */
+  @ValidateIf((config: PushConfig) => config.webhookUrl !== '')
+  @IsString({ message: WEBHOOK_SECRET_RULE })
+  @MinLength(16, { message: WEBHOOK_SECRET_RULE })
+  webhookSecret = '';
+
+  /** Milliseconds events wait to be sent together. */
+  @IntRange(0, 60_000)
+  webhookBatchMs = 500;
+
+  /** Events waiting for the webhook; beyond, the oldest are dropped (and counted in the log). */
+  @IntRange(1, 1_000_000)
+  webhookMaxQueue = 10_000;
+
+  /** Tries per batch before it is dropped, with backoff between them. */
+  @IntRange(1, 100)
+  webhookMaxAttempts = 5;
 
   /** Most verbose log level written: fatal, error, warn, log, debug or verbose. */
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
@@ -69,9 +116,18 @@ export const CONFIG_ENV: { readonly [K in keyof PushConfig]: string } = {
   pingLimit: 'PUSH_PING_LIMIT',
   maxLineBytes: 'PUSH_MAX_LINE_BYTES',
   maxFrameBytes: 'PUSH_MAX_FRAME_BYTES',
+  maxBufferedBytes: 'PUSH_MAX_BUFFERED_BYTES',
   maxReplyBacklogBytes: 'PUSH_MAX_REPLY_BACKLOG_BYTES',
+  webhookUrl: 'PUSH_WEBHOOK_URL',
+  webhookSecret: 'PUSH_WEBHOOK_SECRET',
+  webhookBatchMs: 'PUSH_WEBHOOK_BATCH_MS',
+  webhookMaxQueue: 'PUSH_WEBHOOK_MAX_QUEUE',
+  webhookMaxAttempts: 'PUSH_WEBHOOK_MAX_ATTEMPTS',
   logLevel: 'LOG_LEVEL',
 };
+
+/** Settings given in code (`PushgateModule.forRoot`); each one not given comes from its variable. */
+export type PushgateOptions = Partial<PushConfig>;
 
 function IntRange(min: number, max: number): PropertyDecorator {
   const message = `must be an integer from ${min} to ${max}`;

@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
+import { EventsModule } from '../events/events.module.js';
+import { PushModule } from '../push/push.module.js';
 import { RegistryModule } from '../registry/registry.module.js';
-import { Heartbeat } from './heartbeat.service.js';
+import { HeartbeatService } from './heartbeat.service.js';
 import { PushGateway } from './push.gateway.js';
 
 @Module({
-  imports: [RegistryModule],
-  providers: [PushGateway, Heartbeat],
+  imports: [RegistryModule, EventsModule, PushModule],
+  providers: [PushGateway, HeartbeatService],
 })
 export class GatewayModule {}

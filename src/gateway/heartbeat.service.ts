@@ -2,7 +2,7 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { WebSocket } from 'ws';
 import type { ServerMessage } from '../common/protocol/server-messages.js';
 import { PushConfig } from '../config/push-config.js';
-import { CloseCode } from './close-code.js';
+import { CloseCode } from '../common/protocol/close-code.js';
 import type { PushSocket } from './push-socket.js';
 
 const PING = JSON.stringify({ type: 'ping' } satisfies ServerMessage<'ping'>);
@@ -13,7 +13,7 @@ const PING = JSON.stringify({ type: 'ping' } satisfies ServerMessage<'ping'>);
  * `PushWsAdapter`), so an active client never needs to answer a ping.
  */
 @Injectable()
-export class Heartbeat implements OnModuleDestroy {
+export class HeartbeatService implements OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly config: PushConfig) {}
@@ -39,7 +39,7 @@ export class Heartbeat implements OnModuleDestroy {
       if (limit > 0 && ++socket.silentSweeps > limit) {
         socket.close(CloseCode.PingTimeout, 'ping timeout');
       } else {
-        socket.send(PING);
+        socket.push(PING);
       }
     }
   }

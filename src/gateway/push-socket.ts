@@ -1,13 +1,61 @@
 import type { MessageMappingProperties } from '@nestjs/websockets';
+import type { IncomingHttpHeaders } from 'node:http';
 import { WebSocket } from 'ws';
-import type { Client } from '../registry/client.js';
+import { CloseCode } from '../common/protocol/close-code.js';
+import type { Client, ClientSocket } from '../registry/client.js';
+import type { UidRegistry } from '../registry/uid-registry.service.js';
+
+/** What is kept of the HTTP request that opened a WebSocket: enough to decide about the connection. */
+export interface Handshake {
+  /** Path and query, e.g. `/?token=...`. */
+  url: string;
+  headers: IncomingHttpHeaders;
+  remoteAddress: string | undefined;
+}
 
 /** The server side of one browser connection: a `ws` socket plus what Pushgate keeps per connection. */
-export class PushSocket extends WebSocket {
+export class PushSocket extends WebSocket implements ClientSocket {
   /** Its registry entry, set by the gateway when the connection opens. */
   client!: Client;
+  /** The registry `client` is in, which forgets it the moment the server closes it. */
+  registry: UidRegistry | undefined = undefined;
+  handshake!: Handshake;
+  /** Unsent bytes beyond which the client counts as too slow and is closed. */
+  maxBufferedBytes = Infinity;
   /** Heartbeat sweeps since the client last sent anything. */
   silentSweeps = 0;
   /** The message handlers of every gateway on this server, merged by the adapter. */
   handlers: MessageMappingProperties[] | undefined = undefined;
+  /** Settles when every frame received so far has been handled. */
+  handled: Promise<void> = SETTLED;
+  /** Frames received and not handled yet. */
+  waiting = 0;
+
+  /**
+   * Sends one text frame. A client that does not read fast enough is closed (1013) instead of
+   * making the server buffer for it without limit.
+   */
+  push(frame: string): void {
+    if (this.readyState !== WebSocket.OPEN) {
+      return;
+    }
+    this.send(frame);
+    if (this.bufferedAmount > this.maxBufferedBytes) {
+      this.close(
+        CloseCode.TryAgainLater,
+        'too slow: unsent data over the limit',
+      );
+    }
+  }
+
+  /**
+   * Closing is final at once: the connection leaves the registry now, so that nothing counts it
+   * online or sends to it while the close handshake runs.
+   */
+  override close(code?: number, reason?: string | Buffer): void {
+    this.registry?.remove(this.client);
+    super.close(code, reason);
+  }
 }
+
+const SETTLED = Promise.resolve();

@@ -1,17 +1,19 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { MessageMappingProperties } from '@nestjs/websockets';
-import type { Observable } from 'rxjs';
+import { lastValueFrom, type Observable } from 'rxjs';
 import type { WebSocketServer } from 'ws';
 import { BinaryFrameError } from '../common/errors/binary-frame.error.js';
 import { UnknownTypeError } from '../common/errors/unknown-type.error.js';
-import { CloseCode } from './close-code.js';
+import { CloseCode } from '../common/protocol/close-code.js';
 import { parseClientMessage } from './parse-client-message.js';
 import { PushSocket } from './push-socket.js';
 import { sendError } from './send-error.js';
 
 /** Milliseconds a closing socket waits for the peer's close frame before it is destroyed. */
 const CLOSE_TIMEOUT_MS = 2000;
+/** Frames of one client that may wait for their turn before the socket stops being read. */
+const MAX_WAITING_FRAMES = 16;
 
 type Transform = (result: unknown) => Observable<unknown>;
 
@@ -68,7 +70,7 @@ export class PushWsAdapter extends WsAdapter {
     }
     socket.handlers = handlers;
     socket.on('message', (frame: Buffer, isBinary: boolean) =>
-      this.dispatch(socket, frame, isBinary, transform),
+      this.receive(socket, frame, isBinary, transform),
     );
   }
 
@@ -83,13 +85,38 @@ export class PushWsAdapter extends WsAdapter {
     await closed;
   }
 
-  private dispatch(
+  /**
+   * Takes a frame: it counts as a sign of life at once, and runs after the frames before it, so a
+   * client's messages are handled in the order it sent them (an `init` before what follows it).
+   * A client with too many frames waiting stops being read, so it is held back by TCP instead of
+   * being buffered here.
+   */
+  private receive(
     socket: PushSocket,
     frame: Buffer,
     isBinary: boolean,
     transform: Transform,
   ): void {
     socket.silentSweeps = 0;
+    if (++socket.waiting === MAX_WAITING_FRAMES) {
+      socket.pause();
+    }
+    socket.handled = socket.handled
+      .then(() => this.handle(socket, frame, isBinary, transform))
+      .catch((error: unknown) => this.logger.error(error))
+      .finally(() => {
+        if (socket.waiting-- === MAX_WAITING_FRAMES) {
+          socket.resume();
+        }
+      });
+  }
+
+  private async handle(
+    socket: PushSocket,
+    frame: Buffer,
+    isBinary: boolean,
+    transform: Transform,
+  ): Promise<void> {
     let message: { event: string; data: unknown } | void;
     try {
       if (isBinary) {
@@ -107,13 +134,15 @@ export class PushWsAdapter extends WsAdapter {
     if (handler === undefined) {
       return sendError(socket, new UnknownTypeError(event));
     }
-    transform(handler.callback(data, event)).subscribe({
-      next: (reply) => {
-        if (reply != null && socket.readyState === PushSocket.OPEN) {
-          socket.send(JSON.stringify(reply));
-        }
+    // Nest's handler wrapper has already answered a failure through the exception filter.
+    const reply = await lastValueFrom(
+      transform(handler.callback(data, event)),
+      {
+        defaultValue: undefined,
       },
-      error: (error: unknown) => this.logger.error(error),
-    });
+    );
+    if (reply != null) {
+      socket.push(JSON.stringify(reply));
+    }
   }
 }

@@ -1,64 +1,108 @@
-import { UseFilters, UsePipes } from '@nestjs/common';
+import { Inject, UseFilters, UsePipes } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
   type OnGatewayConnection,
-  type OnGatewayDisconnect,
   type OnGatewayInit,
   SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
+import type { IncomingMessage } from 'node:http';
 import type { WebSocketServer } from 'ws';
+import { UnauthorizedError } from '../common/errors/unauthorized.error.js';
 import type { ServerMessage } from '../common/protocol/server-messages.js';
 import { PushValidationPipe } from '../common/validation/push-validation.pipe.js';
+import { PushConfig } from '../config/push-config.js';
+import { PushEvents } from '../events/push-events.service.js';
+import { PushgateEvent } from '../events/pushgate-events.js';
+import { PushService } from '../push/push.service.js';
 import { UidRegistry } from '../registry/uid-registry.service.js';
+import { BIND_GUARD, type BindGuard } from './bind-guard.js';
+import { ClientMessage } from './client-message.js';
 import { InitDto } from './dto/init.dto.js';
-import { Heartbeat } from './heartbeat.service.js';
+import { HeartbeatService } from './heartbeat.service.js';
 import type { PushSocket } from './push-socket.js';
 import { WsErrorFilter } from './ws-error.filter.js';
 
 /**
- * The browser side: registers each connection, binds it to a uid on `init`, and takes `pong`.
- * It shares the HTTP server of the Nest application (port 0 in the decorator), so its address is
- * `PUSH_WS_HOST:PUSH_WS_PORT`.
+ * The browser side: registers each connection, binds it to a uid on `init` (when the
+ * application's `BindGuard`, if any, agrees), takes `pong`, and forgets the connection when it
+ * closes. It shares the HTTP server of the Nest application (port 0 in the decorator), so its
+ * address is `PUSH_WS_HOST:PUSH_WS_PORT`.
  */
 @WebSocketGateway()
 @UseFilters(WsErrorFilter)
 @UsePipes(PushValidationPipe)
 export class PushGateway
-  implements
-    OnGatewayInit<WebSocketServer>,
-    OnGatewayConnection<PushSocket>,
-    OnGatewayDisconnect<PushSocket>
+  implements OnGatewayInit<WebSocketServer>, OnGatewayConnection<PushSocket>
 {
   constructor(
     private readonly registry: UidRegistry,
-    private readonly heartbeat: Heartbeat,
+    private readonly push: PushService,
+    private readonly events: PushEvents,
+    private readonly heartbeat: HeartbeatService,
+    private readonly config: PushConfig,
+    @Inject(BIND_GUARD) private readonly bindGuard: BindGuard | null,
   ) {}
 
   afterInit(server: WebSocketServer): void {
     this.heartbeat.start(server.clients as Set<PushSocket>);
   }
 
-  handleConnection(socket: PushSocket): void {
-    socket.client = this.registry.add(socket);
-  }
-
-  handleDisconnect(socket: PushSocket): void {
-    this.registry.remove(socket.client);
+  handleConnection(socket: PushSocket, request: IncomingMessage): void {
+    const client = this.registry.add(socket);
+    socket.client = client;
+    socket.registry = this.registry;
+    socket.maxBufferedBytes = this.config.maxBufferedBytes;
+    socket.handshake = {
+      url: request.url ?? '/',
+      headers: request.headers,
+      remoteAddress: request.socket.remoteAddress,
+    };
+    // Nest's disconnect hook gets the close code only; the reason is worth reporting too.
+    socket.once('close', (code, reason) => {
+      this.registry.remove(client);
+      this.events.emit(PushgateEvent.Disconnected, {
+        client_id: client.id,
+        uid: client.uid ?? null,
+        groups: [...(client.groups ?? [])],
+        code,
+        reason: reason.toString(),
+      });
+    });
+    this.events.emit(PushgateEvent.Connected, {
+      client_id: client.id,
+      remote_address: socket.handshake.remoteAddress ?? null,
+    });
   }
 
   /** Binds the connection to a uid; a second `init` moves it to the new uid. */
-  @SubscribeMessage('init')
-  init(
+  @SubscribeMessage(ClientMessage.Init)
+  async init(
     @ConnectedSocket() socket: PushSocket,
-    @MessageBody() { task_id }: InitDto,
-  ): ServerMessage<'init_ok'> {
-    this.registry.bind(socket.client, task_id);
-    return { type: 'init_ok', task_id, client_id: socket.client.id };
+    @MessageBody() message: InitDto,
+  ): Promise<ServerMessage<'init_ok'> | undefined> {
+    const { client, handshake } = socket;
+    const uid = message.task_id;
+    if (
+      this.bindGuard !== null &&
+      !(await this.bindGuard.canBind({
+        uid,
+        client,
+        message,
+        handshake,
+      }))
+    ) {
+      throw new UnauthorizedError(`this connection may not bind uid "${uid}"`);
+    }
+    // The connection may have closed while the guard was deciding.
+    if (!(await this.push.bindUid(client.id, uid))) {
+      return undefined;
+    }
+    return { type: 'init_ok', task_id: uid, client_id: client.id };
   }
 
   /** The answer to a ping. The adapter already counted it as a sign of life; nothing else to do. */
-  @SubscribeMessage('pong')
+  @SubscribeMessage(ClientMessage.Pong)
   pong(): void {}
 }

@@ -4,8 +4,8 @@ import {
   type ExceptionFilter,
   Logger,
 } from '@nestjs/common';
-import type { WebSocket } from 'ws';
 import { PushError } from '../common/errors/push.error.js';
+import type { PushSocket } from './push-socket.js';
 import { sendError } from './send-error.js';
 
 /**
@@ -20,6 +20,6 @@ export class WsErrorFilter implements ExceptionFilter {
     if (!(error instanceof PushError)) {
       this.logger.error(error);
     }
-    sendError(host.switchToWs().getClient<WebSocket>(), error);
+    sendError(host.switchToWs().getClient<PushSocket>(), error);
   }
 }

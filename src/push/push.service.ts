@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { CloseCode } from '../common/protocol/close-code.js';
+import { PushEvents } from '../events/push-events.service.js';
+import { PushgateEvent } from '../events/pushgate-events.js';
 import type { Client, Session } from '../registry/client.js';
 import { mergeSession } from '../registry/merge-session.js';
 import { UidRegistry } from '../registry/uid-registry.service.js';
 import type { GatewayApi, SendToAllOptions } from './gateway-api.js';
-
-/** Close code of `closeClient`: a normal closure, decided by the backend. */
-const NORMAL_CLOSURE = 1000;
 
 /**
  * The Gateway API in process (see `GatewayApi` for the semantics): what the text-port commands
@@ -14,7 +14,10 @@ const NORMAL_CLOSURE = 1000;
  */
 @Injectable()
 export class PushService implements GatewayApi {
-  constructor(private readonly registry: UidRegistry) {}
+  constructor(
+    private readonly registry: UidRegistry,
+    private readonly events: PushEvents,
+  ) {}
 
   async sendToUid(
     uids: string | readonly string[],
@@ -60,7 +63,20 @@ export class PushService implements GatewayApi {
   }
 
   async bindUid(clientId: string, uid: string): Promise<boolean> {
-    return this.with(clientId, (client) => this.registry.bind(client, uid));
+    return this.with(clientId, (client) => {
+      const previous = client.uid;
+      if (previous === uid) {
+        return;
+      }
+      this.registry.bind(client, uid);
+      if (previous !== undefined) {
+        this.events.emit(PushgateEvent.Unbound, {
+          client_id: clientId,
+          uid: previous,
+        });
+      }
+      this.events.emit(PushgateEvent.Bound, { client_id: clientId, uid });
+    });
   }
 
   async unbindUid(clientId: string, uid: string): Promise<boolean> {
@@ -69,20 +85,35 @@ export class PushService implements GatewayApi {
       return false;
     }
     this.registry.unbind(client);
+    this.events.emit(PushgateEvent.Unbound, { client_id: clientId, uid });
     return true;
   }
 
   async joinGroup(clientId: string, group: string): Promise<boolean> {
-    return this.with(clientId, (client) => this.registry.join(client, group));
+    return this.with(clientId, (client) => {
+      if (client.groups?.has(group) !== true) {
+        this.registry.join(client, group);
+        this.events.emit(PushgateEvent.Joined, { client_id: clientId, group });
+      }
+    });
   }
 
   async leaveGroup(clientId: string, group: string): Promise<boolean> {
     const client = this.registry.get(clientId);
-    return client !== undefined && this.registry.leave(client, group);
+    if (client === undefined || !this.registry.leave(client, group)) {
+      return false;
+    }
+    this.events.emit(PushgateEvent.Left, { client_id: clientId, group });
+    return true;
   }
 
   async ungroup(group: string): Promise<number> {
-    return this.registry.ungroup(group);
+    const members = idsOf(this.registry.membersOf(group));
+    this.registry.ungroup(group);
+    for (const id of members) {
+      this.events.emit(PushgateEvent.Left, { client_id: id, group });
+    }
+    return members.length;
   }
 
   async isOnline(clientId: string): Promise<boolean> {
@@ -159,7 +190,7 @@ export class PushService implements GatewayApi {
       if (message !== undefined) {
         deliver([client], message);
       }
-      client.socket.close(NORMAL_CLOSURE, 'closed by the server');
+      client.socket.close(CloseCode.Normal, 'closed by the server');
     });
   }
 
@@ -221,7 +252,7 @@ function deliver(
       continue;
     }
     frame ??= typeof message === 'string' ? message : JSON.stringify(message);
-    client.socket.send(frame);
+    client.socket.push(frame);
     count++;
   }
   return count;

@@ -4,4 +4,7 @@ import { IsName } from '../../common/validation/is-name.decorator.js';
 export class InitDto {
   @IsName()
   task_id!: string;
+
+  /** Fields an application adds (a token, say), for its `BindGuard`. */
+  [field: string]: unknown;
 }

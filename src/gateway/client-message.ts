@@ -1,0 +1,5 @@
+/** The messages a browser sends that Pushgate handles itself; no other gateway may take them. */
+export const ClientMessage = {
+  Init: 'init',
+  Pong: 'pong',
+} as const;
