@@ -1,9 +1,17 @@
-import { bootstrap } from './bootstrap.js';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module.js';
+import { PushLogger } from './common/push-logger.js';
 import { ConfigError } from './config/config.error.js';
 import { loadConfig } from './config/load-config.js';
+import { startPushgate } from './start-pushgate.js';
 
 try {
-  const { app } = await bootstrap(loadConfig());
+  // Read once up front: a bad setting is reported before Nest starts, and the log level is known.
+  const { logLevel } = loadConfig();
+  const app = await NestFactory.create(AppModule, {
+    logger: new PushLogger(logLevel),
+  });
+  await startPushgate(app);
   // Exit with 0 once closed; by default Nest re-raises the signal, which exits with 128 + n.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
 } catch (error) {
