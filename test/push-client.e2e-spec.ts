@@ -144,11 +144,11 @@ describe(PushClient, () => {
 
     await first.close();
     await reaches(push, 'disconnected');
-    const waiting = push.getAllUidCount();
+    const waiting = push.getAllGroupIdList();
     const second = await server({ PUSH_TEXT_PORT: String(port) });
     const tab = await browser(second.wsUrl, 'u');
 
-    expect(await waiting).toBe(1);
+    expect(await waiting).toEqual([]);
     expect(await push.sendToUid('u', 'after the restart')).toBe(1);
     expect(await tab.next()).toBe('after the restart');
     expect(states.slice(0, 3)).toEqual([

@@ -3,9 +3,12 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageQueue } from './message-queue.js';
 
-const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+/** The standalone server, as `npm run build` leaves it. */
+export const MAIN = fileURLToPath(
+  new URL('../../dist/main.js', import.meta.url),
+);
 
-/** The built server (`node dist/main.js`) as a child process, with its output read line by line. */
+/** A built server (`node dist/main.js`, say) as a child process, with its output read line by line. */
 export class ServerProcess {
   readonly lines = new MessageQueue<string>();
   /** Everything the process wrote, stdout and stderr interleaved. */
@@ -30,13 +33,13 @@ export class ServerProcess {
     );
   }
 
-  static start(env: Record<string, string>): ServerProcess {
-    if (!existsSync(MAIN)) {
+  static start(env: Record<string, string>, entry = MAIN): ServerProcess {
+    if (!existsSync(entry)) {
       throw new Error(
-        `${MAIN} is missing: run "npm run build" first (npm test does)`,
+        `${entry} is missing: run "npm run build" first (npm test does)`,
       );
     }
-    const child = spawn(process.execPath, [MAIN], {
+    const child = spawn(process.execPath, [entry], {
       env: { PATH: process.env.PATH, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

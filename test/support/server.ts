@@ -1,33 +1,47 @@
-import { bootstrap, type RunningServer } from '../../src/bootstrap.js';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { PushLogger } from '../../src/common/push-logger.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { PushgateModule } from '../../src/pushgate.module.js';
+import {
+  type PushgateAddresses,
+  startPushgate,
+} from '../../src/start-pushgate.js';
 
-export interface TestServer extends RunningServer {
+export interface TestServer extends PushgateAddresses {
+  app: INestApplication;
   wsUrl: string;
   textPort: number;
   close(): Promise<void>;
 }
 
 /**
- * Boots the real application in this process on free loopback ports. `env` holds settings as the
- * environment variables that set them, so tests go through the same configuration path as
- * `npm start`.
+ * Boots Pushgate in this process on free loopback ports, through `PushgateModule` as an
+ * embedding application would. `env` holds settings as the environment variables that set them,
+ * so tests also go through the configuration path of `npm start`.
  */
 export async function startServer(
   env: Record<string, string> = {},
 ): Promise<TestServer> {
-  const running = await bootstrap(
-    loadConfig({
+  const config = loadConfig(
+    {},
+    {
       PUSH_WS_HOST: '127.0.0.1',
       PUSH_WS_PORT: '0',
       PUSH_TEXT_PORT: '0',
       LOG_LEVEL: 'warn',
       ...env,
-    }),
+    },
   );
+  const app = await NestFactory.create(PushgateModule.forRoot(config), {
+    logger: new PushLogger(config.logLevel),
+  });
+  const addresses = await startPushgate(app);
   return {
-    ...running,
-    wsUrl: `ws://127.0.0.1:${running.ws.port}`,
-    textPort: running.text.port,
-    close: () => running.app.close(),
+    app,
+    ...addresses,
+    wsUrl: `ws://127.0.0.1:${addresses.ws.port}`,
+    textPort: addresses.text.port,
+    close: () => app.close(),
   };
 }

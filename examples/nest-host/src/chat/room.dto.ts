@@ -1,0 +1,7 @@
+import { IsName } from 'pushgate';
+
+/** `{"type":"join","room":"..."}` */
+export class RoomDto {
+  @IsName()
+  room!: string;
+}

@@ -1,0 +1,320 @@
+import {
+  Controller,
+  Injectable,
+  type INestApplication,
+  Module,
+  type ModuleMetadata,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
+import { MessagePattern } from '@nestjs/microservices';
+import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PushError } from '../src/common/errors/push.error.js';
+import { loadConfig } from '../src/config/load-config.js';
+import type { PushConfig } from '../src/config/push-config.js';
+import type { BindGuard, BindRequest } from '../src/gateway/bind-guard.js';
+import { PushgateEvent } from '../src/events/pushgate-events.js';
+import { PushgateModule } from '../src/pushgate.module.js';
+import { PushClient } from '../src/sdk/node/push-client.js';
+import { startPushgate } from '../src/start-pushgate.js';
+import { WsClient } from './support/ws-client.js';
+
+/** Settings for an embedded Pushgate on free loopback ports. */
+const settings = (): PushConfig =>
+  loadConfig(
+    {},
+    {
+      PUSH_WS_HOST: '127.0.0.1',
+      PUSH_WS_PORT: '0',
+      PUSH_TEXT_PORT: '0',
+      LOG_LEVEL: 'fatal',
+    },
+  );
+
+describe('extending Pushgate from an application', () => {
+  const cleanup: Array<() => unknown> = [];
+
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) {
+      await step();
+    }
+  });
+
+  /** Boots an application module the way a team would, and returns its addresses. */
+  async function boot(metadata: ModuleMetadata) {
+    @Module(metadata)
+    class HostModule {}
+    const app: INestApplication = await NestFactory.create(HostModule, {
+      logger: false,
+    });
+    cleanup.push(() => app.close());
+    const { ws, text } = await startPushgate(app);
+    const push = new PushClient({ port: text.port });
+    cleanup.push(() => push.close());
+    return { app, url: `ws://127.0.0.1:${ws.port}`, push };
+  }
+
+  async function browser(url: string, path = '/'): Promise<WsClient> {
+    const tab = await WsClient.connect(url + path);
+    cleanup.push(() => tab.socket.terminate());
+    return tab;
+  }
+
+  describe('a BindGuard', () => {
+    @Injectable()
+    class TokenStore {
+      /** The uid each token may bind, as the team's database would say. */
+      readonly uidOf = new Map([
+        ['token-of-ann', 'ann'],
+        ['token-of-bob', 'bob'],
+      ]);
+    }
+
+    @Module({ providers: [TokenStore], exports: [TokenStore] })
+    class TokensModule {}
+
+    /** Asks the store, asynchronously, for the token in the init message or the URL. */
+    @Injectable()
+    class TokenGuard implements BindGuard {
+      constructor(private readonly store: TokenStore) {}
+
+      async canBind(request: BindRequest): Promise<boolean> {
+        await new Promise((resolve) => setImmediate(resolve));
+        const { token } = request.message;
+        const fromUrl = new URL(
+          request.handshake.url,
+          'ws://x',
+        ).searchParams.get('token');
+        return (
+          this.store.uidOf.get(
+            typeof token === 'string' ? token : (fromUrl ?? ''),
+          ) === request.uid
+        );
+      }
+    }
+
+    it('lets a connection bind only the uid it may, answering unauthorized otherwise', async () => {
+      const { url, push } = await boot({
+        imports: [
+          PushgateModule.forRootAsync({
+            imports: [TokensModule],
+            useFactory: settings,
+            bindGuard: TokenGuard,
+          }),
+        ],
+      });
+      const tab = await browser(url);
+
+      tab.send({ type: 'init', task_id: 'bob', token: 'token-of-ann' });
+      expect(await tab.next()).toEqual({
+        type: 'error',
+        code: 'unauthorized',
+        message: 'this connection may not bind uid "bob"',
+      });
+      expect(await push.isUidOnline('bob')).toBe(false);
+
+      tab.send({ type: 'init', task_id: 'ann', token: 'token-of-ann' });
+      expect(await tab.next()).toMatchObject({
+        type: 'init_ok',
+        task_id: 'ann',
+      });
+      expect(await push.isUidOnline('ann')).toBe(true);
+    });
+
+    it('sees the URL and headers of the handshake and the whole init message', async () => {
+      const seen: BindRequest[] = [];
+      @Injectable()
+      class RecordingGuard implements BindGuard {
+        canBind(request: BindRequest): boolean {
+          seen.push(request);
+          return true;
+        }
+      }
+      const { url } = await boot({
+        imports: [
+          PushgateModule.forRoot(
+            Object.assign(settings(), { bindGuard: RecordingGuard }),
+          ),
+        ],
+      });
+      const tab = await browser(url, '/?token=abc');
+      tab.send({ type: 'init', task_id: 'bob', extra: [1] });
+
+      const { client_id } = await tab.next();
+      const [request] = seen;
+      expect(request.uid).toBe('bob');
+      expect(request.client.id).toBe(client_id);
+      expect(request.message).toMatchObject({
+        type: 'init',
+        task_id: 'bob',
+        extra: [1],
+      });
+      expect(request.handshake.url).toBe('/?token=abc');
+      expect(request.handshake.headers.host).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(request.handshake.remoteAddress).toBe('127.0.0.1');
+    });
+  });
+
+  describe('lifecycle events', () => {
+    @Injectable()
+    class Listeners {
+      static events: Array<[string, unknown]> = [];
+
+      @OnEvent(PushgateEvent.Connected)
+      connected(payload: unknown) {
+        Listeners.events.push([PushgateEvent.Connected, payload]);
+      }
+
+      @OnEvent(PushgateEvent.Bound)
+      bound(payload: unknown) {
+        Listeners.events.push([PushgateEvent.Bound, payload]);
+      }
+
+      @OnEvent(PushgateEvent.Unbound)
+      unbound(payload: unknown) {
+        Listeners.events.push([PushgateEvent.Unbound, payload]);
+      }
+
+      @OnEvent(PushgateEvent.Joined)
+      joined(payload: unknown) {
+        Listeners.events.push([PushgateEvent.Joined, payload]);
+      }
+
+      @OnEvent(PushgateEvent.Left)
+      left(payload: unknown) {
+        Listeners.events.push([PushgateEvent.Left, payload]);
+      }
+
+      @OnEvent(PushgateEvent.Disconnected)
+      disconnected(payload: unknown) {
+        Listeners.events.push([PushgateEvent.Disconnected, payload]);
+      }
+
+      @OnEvent(PushgateEvent.Bound)
+      broken(): void {
+        throw new Error('a listener bug must not break the binding');
+      }
+    }
+
+    it('reach @OnEvent listeners: connect, bound, unbound, joined, left, disconnected', async () => {
+      Listeners.events = [];
+      const { url, push } = await boot({
+        imports: [
+          EventEmitterModule.forRoot(),
+          PushgateModule.forRoot(settings()),
+        ],
+        providers: [Listeners],
+      });
+      const tab = await browser(url);
+      const id = (await tab.init('first')).client_id;
+      await push.bindUid(id, 'second');
+      await push.joinGroup(id, 'g1');
+      await push.joinGroup(id, 'g2');
+      await push.leaveGroup(id, 'g1');
+      await push.ungroup('g2');
+      await push.joinGroup(id, 'g3');
+      tab.socket.close(4000, 'tab closed');
+
+      await expect.poll(() => Listeners.events.length).toBe(10);
+      expect(Listeners.events).toEqual([
+        [
+          'pushgate.client.connected',
+          { client_id: id, remote_address: '127.0.0.1' },
+        ],
+        ['pushgate.client.bound', { client_id: id, uid: 'first' }],
+        ['pushgate.client.unbound', { client_id: id, uid: 'first' }],
+        ['pushgate.client.bound', { client_id: id, uid: 'second' }],
+        ['pushgate.client.joined', { client_id: id, group: 'g1' }],
+        ['pushgate.client.joined', { client_id: id, group: 'g2' }],
+        ['pushgate.client.left', { client_id: id, group: 'g1' }],
+        ['pushgate.client.left', { client_id: id, group: 'g2' }],
+        ['pushgate.client.joined', { client_id: id, group: 'g3' }],
+        [
+          'pushgate.client.disconnected',
+          {
+            client_id: id,
+            uid: 'second',
+            groups: ['g3'],
+            code: 4000,
+            reason: 'tab closed',
+          },
+        ],
+      ]);
+    });
+  });
+
+  describe('reserved names', () => {
+    it('refuses to start when an application gateway takes init', async () => {
+      @WebSocketGateway()
+      class GreedyGateway {
+        @SubscribeMessage('init')
+        init() {
+          return 'mine';
+        }
+      }
+      await expect(
+        boot({
+          imports: [PushgateModule.forRoot(settings())],
+          providers: [GreedyGateway],
+        }),
+      ).rejects.toThrow(
+        'GreedyGateway.init subscribes to "init", which Pushgate reserves',
+      );
+    });
+
+    it('refuses to start when an application gateway takes a backend command', async () => {
+      @WebSocketGateway()
+      class SneakyGateway {
+        @SubscribeMessage('sendToAll')
+        broadcast() {
+          return 'everyone';
+        }
+      }
+      await expect(
+        boot({
+          imports: [PushgateModule.forRoot(settings())],
+          providers: [SneakyGateway],
+        }),
+      ).rejects.toThrow(
+        'SneakyGateway.broadcast subscribes to "sendToAll", which Pushgate reserves',
+      );
+    });
+
+    it('refuses to start when an application controller takes a built-in text command', async () => {
+      @Controller()
+      class ShadowController {
+        @MessagePattern('send')
+        send() {
+          return 0;
+        }
+      }
+      await expect(
+        boot({
+          imports: [PushgateModule.forRoot(settings())],
+          controllers: [ShadowController],
+        }),
+      ).rejects.toThrow(
+        /Controller\.send and \w+Controller\.send both handle the text command "send"/,
+      );
+    });
+  });
+
+  it("answers an application command's own error code on the text port", async () => {
+    @Controller()
+    class StockController {
+      @MessagePattern('reserve')
+      reserve(): never {
+        throw new PushError('out_of_stock', 'nothing left');
+      }
+    }
+    const { push } = await boot({
+      imports: [PushgateModule.forRoot(settings())],
+      controllers: [StockController],
+    });
+    await expect(push.request('reserve')).rejects.toMatchObject({
+      code: 'out_of_stock',
+      message: 'nothing left',
+    });
+  });
+});
