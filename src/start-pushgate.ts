@@ -21,12 +21,7 @@ export async function startPushgate(
 ): Promise<PushgateAddresses> {
   const config = app.get(PushConfig);
   app.useWebSocketAdapter(new PushWsAdapter(app, config.maxFrameBytes));
-  const transport = new TextTransport({
-    host: config.textHost,
-    port: config.textPort,
-    maxLineBytes: config.maxLineBytes,
-    maxReplyBacklogBytes: config.maxReplyBacklogBytes,
-  });
+  const transport = app.get(TextTransport);
   app.connectMicroservice({ strategy: transport });
   try {
     await app.startAllMicroservices();

@@ -6,12 +6,11 @@ import type { WebSocketServer } from 'ws';
 import { BinaryFrameError } from '../common/errors/binary-frame.error.js';
 import { UnknownTypeError } from '../common/errors/unknown-type.error.js';
 import { CloseCode } from '../common/protocol/close-code.js';
+import { SHUTDOWN_PHASE_MS } from '../common/shutdown.js';
 import { parseClientMessage } from './parse-client-message.js';
 import { PushSocket } from './push-socket.js';
 import { sendError } from './send-error.js';
 
-/** Milliseconds a closing socket waits for the peer's close frame before it is destroyed. */
-const CLOSE_TIMEOUT_MS = 2000;
 /** Frames of one client that may wait for their turn before the socket stops being read. */
 const MAX_WAITING_FRAMES = 16;
 
@@ -35,7 +34,8 @@ export class PushWsAdapter extends WsAdapter {
       ...options,
       WebSocket: PushSocket,
       maxPayload: this.maxFrameBytes,
-      closeTimeout: CLOSE_TIMEOUT_MS,
+      // How long a closing socket waits for the peer's close frame before it is destroyed.
+      closeTimeout: SHUTDOWN_PHASE_MS,
     }) as WebSocketServer;
   }
 

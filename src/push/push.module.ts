@@ -5,11 +5,12 @@ import { ConnectionController } from './connection.controller.js';
 import { PushController } from './push.controller.js';
 import { PushService } from './push.service.js';
 import { QueryController } from './query.controller.js';
+import { TextTransport } from './transport/text.transport.js';
 
 @Module({
   imports: [RegistryModule, EventsModule],
   controllers: [PushController, ConnectionController, QueryController],
-  providers: [PushService],
-  exports: [PushService],
+  providers: [PushService, TextTransport],
+  exports: [PushService, TextTransport],
 })
 export class PushModule {}

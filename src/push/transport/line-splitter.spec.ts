@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BadJsonError } from '../../common/errors/bad-json.error.js';
 import { LineTooLongError } from '../../common/errors/line-too-long.error.js';
 import { LineSplitter } from './line-splitter.js';
 
@@ -99,6 +100,24 @@ describe(LineSplitter, () => {
         splitter.push(Buffer.alloc(100, 'x'));
         expect(splitter.partialBytes).toBeLessThanOrEqual(1001);
       }
+    });
+  });
+
+  describe('push, with bytes that are not UTF-8', () => {
+    it('reports such a line in its place instead of decoding it into replacement characters', () => {
+      const latin1 = Buffer.from('caf\xe9\n', 'latin1');
+      const lines = new LineSplitter(100).push(
+        Buffer.concat([Buffer.from('ok\n'), latin1, Buffer.from('fine\n')]),
+      );
+      expect(lines).toEqual(['ok', expect.any(BadJsonError), 'fine']);
+      expect((lines[1] as BadJsonError).message).toContain('not valid UTF-8');
+    });
+
+    it('reports a lone surrogate encoded in UTF-8 (CESU) as invalid', () => {
+      const lines = new LineSplitter(100).push(
+        Buffer.from([0xed, 0xa0, 0x80, 0x0a]),
+      );
+      expect(lines).toEqual([expect.any(BadJsonError)]);
     });
   });
 

@@ -1,4 +1,7 @@
+import { isUtf8 } from 'node:buffer';
+import { BadJsonError } from '../../common/errors/bad-json.error.js';
 import { LineTooLongError } from '../../common/errors/line-too-long.error.js';
+import type { PushError } from '../../common/errors/push.error.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -8,9 +11,10 @@ const CR = 0x0d;
  * UTF-8. Lines are cut on bytes and decoded whole; since the byte `\n` never occurs inside a
  * multi-byte UTF-8 sequence, a character split across chunks is always reassembled first.
  *
- * A line longer than `maxBytes` is reported once, in its place in the stream, as a
- * `LineTooLongError`; the rest of it is discarded up to the next newline. At most `maxBytes` + 1
- * bytes are ever held, however long the line.
+ * A line that cannot be used is reported in its place in the stream: one longer than `maxBytes`
+ * as a `LineTooLongError` (the rest of it is discarded up to the next newline), one that is not
+ * UTF-8 as a `BadJsonError` (instead of being decoded into replacement characters, which would
+ * make different uids equal). At most `maxBytes` + 1 bytes are ever held, however long the line.
  */
 export class LineSplitter {
   private pending: Buffer[] = [];
@@ -20,8 +24,8 @@ export class LineSplitter {
   constructor(private readonly maxBytes: number) {}
 
   /** Feeds one chunk; returns the lines it completed, in order. */
-  push(chunk: Buffer): Array<string | LineTooLongError> {
-    const lines: Array<string | LineTooLongError> = [];
+  push(chunk: Buffer): Array<string | PushError> {
+    const lines: Array<string | PushError> = [];
     let start = 0;
     let end: number;
     while ((end = chunk.indexOf(LF, start)) !== -1) {
@@ -49,7 +53,7 @@ export class LineSplitter {
     return this.pendingBytes;
   }
 
-  private keep(tail: Buffer, lines: Array<string | LineTooLongError>): void {
+  private keep(tail: Buffer, lines: Array<string | PushError>): void {
     // One byte of slack: the line may still end in "\r\n".
     if (this.pendingBytes + tail.length > this.maxBytes + 1) {
       lines.push(new LineTooLongError(this.maxBytes));
@@ -67,12 +71,15 @@ export class LineSplitter {
     bytes: Buffer,
     start: number,
     end: number,
-  ): string | LineTooLongError {
+  ): string | PushError {
     if (end > start && bytes[end - 1] === CR) {
       end--;
     }
     if (end - start > this.maxBytes) {
       return new LineTooLongError(this.maxBytes);
+    }
+    if (!isUtf8(bytes.subarray(start, end))) {
+      return new BadJsonError('the line is not valid UTF-8');
     }
     return bytes.toString('utf8', start, end);
   }

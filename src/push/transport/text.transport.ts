@@ -1,13 +1,16 @@
-import { Logger } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+} from '@nestjs/common';
 import {
   type CustomTransportStrategy,
   type MessageHandler,
   Server,
 } from '@nestjs/microservices';
-import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { toErrorBody } from '../../common/errors/error-body.js';
-import { IncompleteLineError } from '../../common/errors/incomplete-line.error.js';
 import { InvalidMessageError } from '../../common/errors/invalid-message.error.js';
 import { PushError } from '../../common/errors/push.error.js';
 import { UnknownTypeError } from '../../common/errors/unknown-type.error.js';
@@ -16,73 +19,68 @@ import {
   type PushMessage,
   toMessage,
 } from '../../common/protocol/parse-message.js';
-import { LineSplitter } from './line-splitter.js';
-
-export interface TextTransportOptions {
-  host: string;
-  port: number;
-  /** Longest line, in bytes. */
-  maxLineBytes: number;
-  /** Unread reply bytes after which a connection is closed. */
-  maxReplyBacklogBytes: number;
-}
-
-/** Milliseconds shutdown gives a connection to finish its lines and flush its replies. */
-const CLOSE_TIMEOUT_MS = 2000;
+import { SHUTDOWN_PHASE_MS } from '../../common/shutdown.js';
+import { PushConfig } from '../../config/push-config.js';
+import { BackendConnection } from './backend-connection.js';
 
 type ReplyId = string | number;
 
-interface Connection {
-  readonly socket: Socket;
-  readonly splitter: LineSplitter;
-  /** Settles when every line received so far has run. */
-  idle: Promise<void>;
-}
-
 /**
  * The backends' port: one JSON object per `\n`-terminated line, dispatched by its `type` to the
- * `@MessagePattern` handler of that name. Lines of one connection run one after another, in
- * order. A line with an `id` gets exactly one reply line; a line without one is answered only
- * when it fails, so that write-only backends never need to read.
+ * `@MessagePattern` handler of that name. A line with an `id` gets exactly one reply line; a line
+ * without one is answered only when it fails, so that write-only backends never need to read.
  *
- * The transport frames, dispatches and writes replies; what a command does is up to its handler.
+ * The transport dispatches and formats replies; `BackendConnection` frames and orders each
+ * connection's lines; what a command does is up to its handler. It is a provider so that it can
+ * stop before the WebSockets do on shutdown: the lines already received still reach browsers.
  */
-export class TextTransport extends Server implements CustomTransportStrategy {
+@Injectable()
+export class TextTransport
+  extends Server
+  implements CustomTransportStrategy, BeforeApplicationShutdown
+{
   protected override readonly logger = new Logger(TextTransport.name);
-  private readonly server = createServer({ allowHalfOpen: true }, (socket) =>
-    this.accept(socket),
-  );
+  private readonly server = createServer({ allowHalfOpen: true }, (socket) => {
+    const connection = new BackendConnection(
+      socket,
+      this.config,
+      (line) => this.execute(line),
+      this.logger,
+    );
+    this.connections.add(connection);
+    socket.once('close', () => this.connections.delete(connection));
+  });
   /** `net.Server#close` only stops accepting, so open connections are tracked to end them too. */
-  private readonly connections = new Set<Connection>();
-  private closing = false;
+  private readonly connections = new Set<BackendConnection>();
+  private closed: Promise<void> | undefined;
 
-  constructor(private readonly options: TextTransportOptions) {
+  constructor(private readonly config: PushConfig) {
     super();
   }
 
   listen(callback: (error?: Error) => void): void {
     const fail = (error: Error) => callback(error);
     this.server.once('error', fail);
-    this.server.listen(this.options.port, this.options.host, () => {
+    this.server.listen(this.config.textPort, this.config.textHost, () => {
       this.server.off('error', fail);
       this.server.on('error', (error) => this.logger.error(error));
       callback();
     });
   }
 
-  /** The address actually bound; port 0 in the options picks a free one. */
+  /** The address actually bound; port 0 picks a free one. */
   address(): AddressInfo {
     return this.server.address() as AddressInfo;
   }
 
-  /** Stops accepting, lets each connection finish its lines and flush its replies, then ends it. */
-  async close(): Promise<void> {
-    this.closing = true;
-    const stopped = new Promise<void>((resolve) =>
-      this.server.close(() => resolve()),
-    );
-    await Promise.all([...this.connections].map((c) => this.finish(c)));
-    await stopped;
+  /** Stops accepting, lets each connection run the lines it has sent and get the replies, ends it. */
+  close(): Promise<void> {
+    this.closed ??= this.stop();
+    return this.closed;
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.close();
   }
 
   on(event: string, callback: Function): void {
@@ -93,63 +91,13 @@ export class TextTransport extends Server implements CustomTransportStrategy {
     return this.server as T;
   }
 
-  private accept(socket: Socket): void {
-    const connection: Connection = {
-      socket,
-      splitter: new LineSplitter(this.options.maxLineBytes),
-      idle: Promise.resolve(),
-    };
-    this.connections.add(connection);
-    socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.receive(connection, chunk));
-    socket.on('end', () => this.onEnd(connection));
-    socket.on('error', (error) =>
-      this.logger.debug(`text connection error: ${error.message}`),
+  private async stop(): Promise<void> {
+    this.server.close();
+    await Promise.all(
+      [...this.connections].map((connection) =>
+        connection.stop(SHUTDOWN_PHASE_MS),
+      ),
     );
-    socket.on('close', () => this.connections.delete(connection));
-  }
-
-  private receive(connection: Connection, chunk: Buffer): void {
-    const lines = connection.splitter.push(chunk);
-    if (lines.length === 0) {
-      return;
-    }
-    // While its lines run the socket is not read, so a backend that writes faster than its
-    // lines run is slowed down by TCP instead of being buffered here.
-    connection.socket.pause();
-    connection.idle = connection.idle
-      .then(() => this.run(connection.socket, lines))
-      .then(() => {
-        if (!this.closing) {
-          connection.socket.resume();
-        }
-      });
-  }
-
-  /** The backend has sent everything: answer its last lines, then close our side too. */
-  private onEnd(connection: Connection): void {
-    connection.idle = connection.idle.then(() => {
-      const { partialBytes } = connection.splitter;
-      if (partialBytes > 0) {
-        this.write(
-          connection.socket,
-          failure(new IncompleteLineError(partialBytes)),
-        );
-      }
-      connection.socket.end();
-    });
-  }
-
-  private async run(
-    socket: Socket,
-    lines: Array<string | PushError>,
-  ): Promise<void> {
-    for (const line of lines) {
-      const reply = await this.execute(line);
-      if (reply !== undefined) {
-        this.write(socket, reply);
-      }
-    }
   }
 
   /** Runs one line and returns its reply line, if it gets one. */
@@ -165,6 +113,8 @@ export class TextTransport extends Server implements CustomTransportStrategy {
       const fields = parseObject(line);
       id = replyId(fields);
       const message = toMessage(fields);
+      // Looked up directly: Server#getHandlerByPattern JSON-parses every pattern (and throws
+      // for a plain string), which costs a few microseconds per line.
       const handler = this.messageHandlers.get(message.type);
       if (handler === undefined) {
         throw new UnknownTypeError(message.type);
@@ -177,35 +127,9 @@ export class TextTransport extends Server implements CustomTransportStrategy {
       if (error instanceof Error && !(error instanceof PushError)) {
         this.logger.error(error);
       }
-      return failure(error, id);
+      const reply = { ok: false, error: toErrorBody(error) };
+      return JSON.stringify(id === undefined ? reply : { id, ...reply });
     }
-  }
-
-  private write(socket: Socket, line: string): void {
-    if (!socket.writable) {
-      return;
-    }
-    socket.write(line + '\n');
-    if (socket.writableLength > this.options.maxReplyBacklogBytes) {
-      this.logger.warn(
-        `closing text connection from ${socket.remoteAddress}: ${socket.writableLength} bytes of replies unread`,
-      );
-      socket.destroy();
-    }
-  }
-
-  private finish(connection: Connection): Promise<void> {
-    const { socket } = connection;
-    socket.pause();
-    return new Promise((resolve) => {
-      // A backend that stops reading cannot hold the shutdown up.
-      const timer = setTimeout(() => socket.destroy(), CLOSE_TIMEOUT_MS);
-      socket.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      void connection.idle.then(() => socket.end());
-    });
   }
 }
 
@@ -233,9 +157,4 @@ function replyId(fields: Record<string, unknown>): ReplyId | undefined {
     return id;
   }
   throw new InvalidMessageError('"id" must be a string or a number');
-}
-
-function failure(error: unknown, id?: ReplyId): string {
-  const reply = { ok: false, error: toErrorBody(error) };
-  return JSON.stringify(id === undefined ? reply : { id, ...reply });
 }

@@ -1,0 +1,158 @@
+import type { Logger } from '@nestjs/common';
+import type { Socket } from 'node:net';
+import { toErrorBody } from '../../common/errors/error-body.js';
+import { IncompleteLineError } from '../../common/errors/incomplete-line.error.js';
+import type { PushError } from '../../common/errors/push.error.js';
+import { LineSplitter } from './line-splitter.js';
+
+/** Runs one line, resolving to its reply line, if it gets one. */
+export type LineRunner = (
+  line: string | PushError,
+) => Promise<string | undefined>;
+
+export interface BackendConnectionOptions {
+  /** Longest line, in bytes. */
+  maxLineBytes: number;
+  /** Unread reply bytes after which the connection is closed. */
+  maxReplyBacklogBytes: number;
+}
+
+/** Bytes of received lines that may wait to run before the socket stops being read. */
+const READ_AHEAD_BYTES = 1024 * 1024;
+/** Replies are written together: when this many bytes are waiting, or when no line is. */
+const REPLY_FLUSH_BYTES = 64 * 1024;
+
+interface Batch {
+  lines: Array<string | PushError>;
+  bytes: number;
+}
+
+/**
+ * One backend's connection to the text port: splits what it sends into lines, runs them one after
+ * another in order, and writes the replies back in that order.
+ *
+ * It reads ahead (up to 1 MiB of lines) while lines run, and writes replies in batches once the
+ * lines it has are done. A backend that writes and closes at once is thus read in full before any
+ * reply goes out: a reply to a peer that has closed makes its kernel answer with a reset and drop
+ * whatever it had not sent yet. Beyond the read-ahead, TCP holds the backend back.
+ */
+export class BackendConnection {
+  private readonly splitter: LineSplitter;
+  private readonly batches: Batch[] = [];
+  private waitingBytes = 0;
+  private replies: string[] = [];
+  private replyBytes = 0;
+  private running: Promise<void> | undefined;
+  /** The backend has sent everything it will send. */
+  private ended = false;
+  /** The server is shutting down: nothing more is read. */
+  private stopping = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly options: BackendConnectionOptions,
+    private readonly run: LineRunner,
+    private readonly logger: Logger,
+  ) {
+    this.splitter = new LineSplitter(options.maxLineBytes);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('end', () => {
+      this.ended = true;
+      this.pump();
+    });
+    socket.on('error', (error) =>
+      logger.debug(`text connection error: ${error.message}`),
+    );
+  }
+
+  /**
+   * Stops reading: the lines already received still run and are answered, then the connection is
+   * ended. Resolves once it is closed, or after `timeoutMs` (a backend that stopped reading cannot
+   * hold a shutdown up).
+   */
+  stop(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    this.socket.pause();
+    this.pump();
+    return new Promise((resolve) => {
+      if (this.socket.closed) {
+        return resolve();
+      }
+      const timer = setTimeout(() => this.socket.destroy(), timeoutMs);
+      this.socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private receive(chunk: Buffer): void {
+    const lines = this.splitter.push(chunk);
+    this.batches.push({ lines, bytes: chunk.length });
+    this.waitingBytes += chunk.length;
+    if (this.waitingBytes > READ_AHEAD_BYTES) {
+      this.socket.pause();
+    }
+    this.pump();
+  }
+
+  private pump(): void {
+    this.running ??= this.drain().finally(() => (this.running = undefined));
+  }
+
+  private async drain(): Promise<void> {
+    for (
+      let batch = this.batches.shift();
+      batch;
+      batch = this.batches.shift()
+    ) {
+      for (const line of batch.lines) {
+        const reply = await this.run(line);
+        if (reply !== undefined) {
+          this.reply(reply);
+        }
+      }
+      this.waitingBytes -= batch.bytes;
+      if (!this.stopping && this.waitingBytes <= READ_AHEAD_BYTES) {
+        this.socket.resume();
+      }
+    }
+    if (this.ended && this.splitter.partialBytes > 0) {
+      const error = new IncompleteLineError(this.splitter.partialBytes);
+      this.reply(JSON.stringify({ ok: false, error: toErrorBody(error) }));
+    }
+    this.flush();
+    if (this.ended || this.stopping) {
+      this.socket.end();
+    }
+  }
+
+  private reply(line: string): void {
+    this.replies.push(line);
+    this.replyBytes += line.length + 1;
+    if (this.replyBytes >= REPLY_FLUSH_BYTES) {
+      this.flush();
+    }
+  }
+
+  private flush(): void {
+    if (this.replies.length === 0) {
+      return;
+    }
+    const text = this.replies.join('\n') + '\n';
+    this.replies = [];
+    this.replyBytes = 0;
+    // A backend that has gone reads no replies; its lines still ran.
+    if (!this.socket.writable) {
+      return;
+    }
+    this.socket.write(text);
+    if (this.socket.writableLength > this.options.maxReplyBacklogBytes) {
+      this.logger.warn(
+        `closing text connection from ${this.socket.remoteAddress}: ${this.socket.writableLength} bytes of replies unread`,
+      );
+      this.socket.destroy();
+    }
+  }
+}
