@@ -1,12 +1,9 @@
 #!/usr/bin/env node
-import { loadConfig } from '../config/load-config.js';
+import { loadTextAddress } from '../config/load-config.js';
 import { PushClient } from '../sdk/node/push-client.js';
 import { PushClientError } from '../sdk/node/push-client-error.js';
 import { parse, runCommand, USAGE } from './run-command.js';
 import { UsageError } from './usage-error.js';
-
-/** Addresses a server listens on but a client cannot connect to. */
-const WILDCARDS = new Set(['0.0.0.0', '::']);
 
 async function main(argv: string[]): Promise<number> {
   const { values: options, positionals } = parse(argv);
@@ -15,13 +12,11 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const config = loadConfig();
+  const address = loadTextAddress();
   const client = new PushClient({
-    host:
-      options.host ??
-      (WILDCARDS.has(config.textHost) ? '127.0.0.1' : config.textHost),
-    port: integer(options.port, '--port') ?? config.textPort,
-    timeoutMs: integer(options.timeout, '--timeout'),
+    host: options.host ?? address.host,
+    port: integer(options.port, '--port', 1, 65535) ?? address.port,
+    timeoutMs: integer(options.timeout, '--timeout', 1, 3_600_000),
     // A one-shot command waits for a server that is restarting, but not for long.
     maxReconnectDelayMs: 1000,
   });
@@ -30,32 +25,45 @@ async function main(argv: string[]): Promise<number> {
       JSON.stringify(await runCommand(command, args, options, client)),
     );
     return 0;
+  } catch (error) {
+    report(error);
+    return error instanceof UsageError ? 2 : 1;
   } finally {
     await client.close();
   }
 }
 
-function integer(text: string | undefined, flag: string): number | undefined {
+function integer(
+  text: string | undefined,
+  flag: string,
+  min: number,
+  max: number,
+): number | undefined {
   if (text === undefined) {
     return undefined;
   }
-  if (!/^\d+$/.test(text)) {
-    throw new UsageError(`${flag} must be a whole number`);
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) {
+    throw new UsageError(
+      `${flag} must be a whole number from ${min} to ${max}`,
+    );
   }
-  return Number(text);
+  return value;
+}
+
+function report(error: unknown): void {
+  if (error instanceof UsageError) {
+    console.error(`pushgate: ${error.message}\n\n${USAGE}`);
+  } else if (error instanceof PushClientError) {
+    console.error(`pushgate: ${error.code}: ${error.message}`);
+  } else {
+    console.error(`pushgate: ${(error as Error).message}`);
+  }
 }
 
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof UsageError) {
-    console.error(`pushgate: ${error.message}\n\n${USAGE}`);
-    process.exitCode = 2;
-  } else if (error instanceof PushClientError) {
-    console.error(`pushgate: ${error.code}: ${error.message}`);
-    process.exitCode = 1;
-  } else {
-    console.error(`pushgate: ${(error as Error).message}`);
-    process.exitCode = 1;
-  }
+  report(error);
+  process.exitCode = error instanceof UsageError ? 2 : 1;
 }

@@ -136,7 +136,7 @@ function message({ message }: Options): unknown {
 
 function single(values: string[] | undefined, flag: string): string {
   if (values?.length !== 1) {
-    throw new UsageError(`${flag} is required, once`);
+    throw new UsageError(`${flag} must be given exactly once`);
   }
   return values[0];
 }

@@ -45,3 +45,22 @@ function coerce(text: string, defaultValue: unknown): unknown {
     ? Number(text)
     : text;
 }
+
+/**
+ * Where a client finds the text port, from `PUSH_TEXT_HOST` and `PUSH_TEXT_PORT` alone (the
+ * command line reads no other setting, so a bad one it does not use cannot stop it). An address a
+ * server binds to listen everywhere is reached on loopback.
+ */
+export function loadTextAddress(env: Environment = process.env): {
+  host: string;
+  port: number;
+} {
+  const { textHost, textPort } = loadConfig(
+    {},
+    { PUSH_TEXT_HOST: env.PUSH_TEXT_HOST, PUSH_TEXT_PORT: env.PUSH_TEXT_PORT },
+  );
+  return {
+    host: textHost === '0.0.0.0' || textHost === '::' ? '127.0.0.1' : textHost,
+    port: textPort,
+  };
+}

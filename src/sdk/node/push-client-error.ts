@@ -11,6 +11,8 @@ export const ClientErrorCode = {
   QueueFull: 'queue_full',
   /** The client was closed before the request could be written. */
   Closed: 'closed',
+  /** The server answered with something that is not a reply line: not a Pushgate text port? */
+  BadReply: 'bad_reply',
 } as const;
 
 /** A request that failed: `code` is the server's error code, or one of `ClientErrorCode`. */

@@ -21,14 +21,16 @@ interface Request {
   readonly resolve: (result: unknown) => void;
   readonly reject: (error: PushClientError) => void;
   readonly timer: NodeJS.Timeout;
+  /** Timed out (or failed) already; a reply that comes later is only taken off the list. */
+  settled: boolean;
 }
 
-interface Reply {
-  id?: number;
-  ok: boolean;
-  result?: unknown;
-  error?: { code: string; message: string };
-}
+/** Longest reply line accepted, in characters; a server sending more is not a Pushgate. */
+const MAX_REPLY_LENGTH = 64 * 1024 * 1024;
+
+type Reply =
+  | { id?: number; ok: true; result: unknown }
+  | { id?: number; ok: false; error: { code: string; message: string } };
 
 /**
  * One persistent connection to a Pushgate text port. Each request is written as a line with a
@@ -49,6 +51,8 @@ export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private blocked = false;
   private received = '';
+  /** Set when the peer turned out not to speak the protocol, and dropped for it. */
+  private badReply: PushClientError | undefined;
 
   constructor(private readonly options: TextConnectionOptions) {
     super();
@@ -78,14 +82,16 @@ export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
         resolve: resolve as (result: unknown) => void,
         reject,
         timer: setTimeout(() => this.expire(id), this.options.timeoutMs),
+        settled: false,
       });
       this.flush();
     });
   }
 
   /**
-   * Stops reconnecting and fails the requests not sent yet; those already sent still get their
-   * replies, which the server writes before it closes its side. Resolves once the socket is closed.
+   * Stops reconnecting and fails the requests not sent yet. Those already sent still get their
+   * replies, which the server writes before it closes its side, for at most `timeoutMs`.
+   * Resolves once the socket is closed.
    */
   close(): Promise<void> {
     if (this.state !== 'closed') {
@@ -103,10 +109,11 @@ export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
     }
     return new Promise((resolve) => {
       socket.once('close', () => resolve());
-      if (socket.connecting) {
+      if (socket.connecting || this.written.size === 0) {
         socket.destroy();
       } else {
         socket.end();
+        setTimeout(() => socket.destroy(), this.options.timeoutMs).unref();
       }
     });
   }
@@ -136,11 +143,15 @@ export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
     this.socket = undefined;
     this.blocked = false;
     this.received = '';
-    const lost = new PushClientError(
-      ClientErrorCode.ConnectionLost,
-      'the connection dropped before the reply came; the command may or may not have run',
-    );
+    const lost =
+      this.badReply ??
+      new PushClientError(
+        ClientErrorCode.ConnectionLost,
+        'the connection dropped before the reply came; the command may or may not have run',
+      );
+    this.badReply = undefined;
     [...this.written.values()].forEach((request) => this.fail(request, lost));
+    this.written.clear();
     if (this.state === 'closed') {
       return;
     }
@@ -170,14 +181,33 @@ export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
   private receive(text: string): void {
     const lines = (this.received + text).split('\n');
     this.received = lines.pop()!;
-    for (const line of lines) {
-      this.settle(JSON.parse(line) as Reply);
+    if (this.received.length > MAX_REPLY_LENGTH) {
+      return this.abandon(
+        `a reply line longer than ${MAX_REPLY_LENGTH} characters`,
+      );
     }
+    for (const line of lines) {
+      const reply = parseReply(line);
+      if (reply === undefined) {
+        return this.abandon(`the line ${JSON.stringify(line.slice(0, 64))}`);
+      }
+      this.settle(reply);
+    }
+  }
+
+  /** The peer is not speaking the protocol: drop it, and fail what was written to it. */
+  private abandon(what: string): void {
+    this.badReply = new PushClientError(
+      ClientErrorCode.BadReply,
+      `${this.options.host}:${this.options.port} sent ${what}, which is not a Pushgate reply`,
+    );
+    this.socket?.destroy();
   }
 
   private settle(reply: Reply): void {
     // A reply without an id answers a line the server could not even read (a line too long);
-    // since the server answers in order, that is the oldest one written.
+    // since the server answers in order, that is the oldest one written. Requests that timed out
+    // stay on the list until their reply, so that this stays true.
     const request =
       reply.id === undefined
         ? this.written.values().next().value
@@ -185,13 +215,16 @@ export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
     if (request === undefined) {
       return;
     }
+    this.written.delete(request.id);
     if (reply.ok) {
-      this.written.delete(request.id);
       clearTimeout(request.timer);
+      request.settled = true;
       request.resolve(reply.result);
     } else {
-      const { code, message } = reply.error!;
-      this.fail(request, new PushClientError(code, message));
+      this.fail(
+        request,
+        new PushClientError(reply.error.code, reply.error.message),
+      );
     }
   }
 
@@ -209,18 +242,46 @@ export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
     }
   }
 
+  /** Rejects the request once; a written one stays listed until its reply comes. */
   private fail(request: Request, error: PushClientError): void {
     clearTimeout(request.timer);
-    this.written.delete(request.id);
     const index = this.waiting.indexOf(request);
     if (index !== -1) {
       this.waiting.splice(index, 1);
     }
-    request.reject(error);
+    if (!request.settled) {
+      request.settled = true;
+      request.reject(error);
+    }
   }
 
   private setState(state: ConnectionState): void {
     this.state = state;
     this.emit('state', state);
   }
+}
+
+/** A reply line, or undefined for anything else. */
+function parseReply(line: string): Reply | undefined {
+  let reply: unknown;
+  try {
+    reply = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof reply !== 'object' || reply === null) {
+    return undefined;
+  }
+  const { ok, error } = reply as {
+    ok?: unknown;
+    error?: { code?: unknown; message?: unknown };
+  };
+  if (ok === true) {
+    return reply as Reply;
+  }
+  return ok === false &&
+    typeof error?.code === 'string' &&
+    typeof error.message === 'string'
+    ? (reply as Reply)
+    : undefined;
 }
