@@ -219,6 +219,56 @@ describe('bad input: a clear error, and nothing else lost', () => {
       await expectDelivery(tab, 'u');
     });
 
+    it('runs every good line of a backend that writes 20,000 lines, one bad, and closes at once', async () => {
+      const tab = await browser('u');
+      const lines = Array.from({ length: 20_000 }, (_, i) =>
+        i === 10
+          ? 'not json'
+          : JSON.stringify({ type: 'send', task_id: 'u', openid: String(i) }),
+      );
+      const php = await backend();
+      php.socket.end(lines.join('\n') + '\n'); // like PHP: write everything, close, read nothing
+
+      for (let i = 0; i < 20_000; i++) {
+        if (i !== 10) {
+          expect((await tab.next()).openid).toBe(String(i));
+        }
+      }
+    });
+
+    it('answers a line that is not UTF-8 with bad_json instead of rewriting it', async () => {
+      const tab = await browser('café');
+      const php = await backend();
+      await php.write(
+        Buffer.concat([
+          Buffer.from(
+            '{"type":"send","task_id":"caf\xe9","openid":"latin-1"}\n',
+            'latin1',
+          ),
+          Buffer.from('{"type":"send","task_id":"café","openid":"utf-8"}\n'),
+        ]),
+      );
+      expect(await php.next()).toEqual({
+        ok: false,
+        error: {
+          code: 'bad_json',
+          message: expect.stringContaining('not valid UTF-8'),
+        },
+      });
+      expect(await tab.next()).toMatchObject({ openid: 'utf-8' });
+    });
+
+    it('answers a uid with a lone surrogate with invalid_message', async () => {
+      const php = await backend();
+      await php.write(
+        '{"id":1,"type":"send","task_id":"\\ud800","openid":"o"}\n',
+      );
+      expect(await php.next()).toMatchObject({
+        id: 1,
+        error: { code: 'invalid_message' },
+      });
+    });
+
     it('closes a backend that never reads its replies, and serves everyone else', async () => {
       const tab = await browser('u');
       const deaf = await backend();
@@ -282,6 +332,15 @@ describe('bad input: a clear error, and nothing else lost', () => {
         await expectDelivery(tab, 'u');
       },
     );
+
+    it('answers init with a lone surrogate in the uid with invalid_message', async () => {
+      const tab = await browser();
+      tab.send('{"type":"init","task_id":"\\udc00x"}');
+      expect(await tab.next()).toMatchObject({
+        type: 'error',
+        code: 'invalid_message',
+      });
+    });
 
     it('answers a binary frame with binary_frame and keeps the connection', async () => {
       const tab = await browser();

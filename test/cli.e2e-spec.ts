@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,6 +147,29 @@ describe('the pushgate command line', () => {
     expect(run.code).toBe(0);
   });
 
+  it('reads no setting but the text port from the environment', async () => {
+    const run = await pushgate(['stats'], {
+      LOG_LEVEL: 'chatty',
+      PUSH_WS_PORT: 'abc',
+    });
+    expect(run.code).toBe(0);
+  });
+
+  it('prints the error even when the server never closes its side', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) =>
+      silent.listen(0, '127.0.0.1', resolve),
+    );
+    try {
+      const port = String((silent.address() as AddressInfo).port);
+      const run = await pushgate(['stats', '--port', port, '--timeout', '300']);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/^pushgate: timeout: /);
+    } finally {
+      silent.close();
+    }
+  });
+
   it('exits with 1 and the error code when the command fails', async () => {
     expect(await pushgate(['call', 'noSuchCommand'])).toEqual({
       code: 1,
@@ -168,6 +192,8 @@ describe('the pushgate command line', () => {
       ['call', 'getSession', '[1]'],
       ['frobnicate'],
       ['stats', '--port', 'eighty'],
+      ['stats', '--port', '99999'],
+      ['online', '--uid', 'a', '--uid', 'b'],
       ['stats', '--bogus'],
     ]) {
       const run = await pushgate(args);

@@ -66,6 +66,23 @@ describe('the Gateway API on the text port, through PushClient', () => {
       expect(JSON.parse(await json)).toEqual({ type: 'chat', text: 'hi' });
     });
 
+    it('passes a message through with every key it has, whatever its name', async () => {
+      const tab = await browser('u');
+      const message = {
+        constructor: { a: 1 },
+        toString: 'x',
+        valueOf: 2,
+        hasOwnProperty: [{ constructor: null }],
+      };
+      const raw = nextFrame(tab);
+      await call('sendToUid', { uid: 'u', message });
+      expect(JSON.parse(await raw)).toEqual(message);
+      await call('setSession', { client_id: tab.clientId, session: message });
+      expect(await call('getSession', { client_id: tab.clientId })).toEqual(
+        message,
+      );
+    });
+
     it('sendToUid reaches every connection of every listed uid', async () => {
       const [a1, a2, b, c] = await Promise.all([
         browser('a'),
@@ -392,6 +409,17 @@ describe('the Gateway API on the text port, through PushClient', () => {
       await expect
         .poll(() => call('isOnline', { client_id: tab.clientId }))
         .toBe(false);
+    });
+
+    it('counts the connection gone at once, before the close handshake ends', async () => {
+      const tab = await browser('u');
+      tab.socket.pause(); // the close handshake cannot finish while the browser reads nothing
+      await call('closeClient', { client_id: tab.clientId });
+      expect(await call('isOnline', { client_id: tab.clientId })).toBe(false);
+      expect(await call('sendToUid', { uid: 'u', message: 'x' })).toBe(0);
+      expect(await call('closeClient', { client_id: tab.clientId })).toBe(
+        false,
+      );
     });
 
     it('closes without a message when none is given', async () => {

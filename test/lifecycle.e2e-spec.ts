@@ -55,6 +55,32 @@ describe('the server process', () => {
     expect(Date.now() - signalled).toBeLessThan(5000);
   });
 
+  it('on SIGTERM runs the lines already received before closing the WebSockets, and answers them', async () => {
+    const { server, wsPort, textPort } = await startProcess();
+    const tab = await WsClient.bound(`ws://127.0.0.1:${wsPort}`, 'u');
+    const php = await LineClient.connect(textPort);
+    const lines = Array.from(
+      { length: 20_000 },
+      (_, id) =>
+        JSON.stringify({ id, type: 'send', task_id: 'u', openid: 'o' }) + '\n',
+    );
+    await php.write(lines.join(''));
+    server.child.kill('SIGTERM');
+
+    const [close] = await Promise.all([tab.closed, php.closed]);
+    expect(close.code).toBe(1001);
+    const replies = php.lines.pending.map((line) => JSON.parse(line));
+    const delivered = tab.messages.pending.filter(
+      (m) => m.type === 'login_status',
+    );
+    // Every line that ran was answered, and reached the browser: none ran after it was gone.
+    expect(replies.length).toBeGreaterThan(0);
+    expect(replies.every((reply) => reply.ok && reply.result === 1)).toBe(true);
+    expect(delivered).toHaveLength(replies.length);
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    await expect(LineClient.connect(textPort)).rejects.toThrow('ECONNREFUSED');
+  });
+
   it('refuses to start on an invalid setting, naming the variable', async () => {
     server = ServerProcess.start({
       ...LOOPBACK,

@@ -120,6 +120,14 @@ describe(PushClient, () => {
     expect(await push.getAllClientCount()).toBe(0);
   });
 
+  it('fails with bad_reply, without crashing, when the peer is not a text port', async () => {
+    const { ws } = await server();
+    const push = client(ws.port, { minReconnectDelayMs: 1000 });
+    await expect(push.getAllClientCount()).rejects.toMatchObject({
+      code: 'bad_reply',
+    });
+  });
+
   it('fails a line too long for the server, and goes on', async () => {
     const { textPort } = await server({ PUSH_MAX_LINE_BYTES: '1024' });
     const push = client(textPort);
