@@ -122,10 +122,6 @@ export class UidRegistry {
   get uidCount(): number {
     return this.uids.size;
   }
-
-  get groupCount(): number {
-    return this.groups.size;
-  }
 }
 
 function addTo(index: Map<string, Set<Client>>, key: string, client: Client) {

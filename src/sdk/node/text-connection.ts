@@ -40,7 +40,7 @@ type Reply =
  * may or may not have run. Emits `state` on every change.
  */
 export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
-  state: ConnectionState = 'connecting';
+  private current: ConnectionState = 'connecting';
   private socket: Socket | undefined;
   /** Not written yet: no connection, or the socket asked to wait for `drain`. */
   private readonly waiting: Request[] = [];
@@ -255,8 +255,13 @@ export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
     }
   }
 
+  /** Where the connection stands; every change is also emitted as `state`. */
+  get state(): ConnectionState {
+    return this.current;
+  }
+
   private setState(state: ConnectionState): void {
-    this.state = state;
+    this.current = state;
     this.emit('state', state);
   }
 }
