@@ -1,0 +1,43 @@
+import { parseArgs } from 'node:util';
+
+export const USAGE = `Usage: npm run bench -- [options]   (or: node bench/run.mjs [options], after npm run build)
+
+  --scenario <name|all>  fanout, latency, connect, broadcast, a comma-separated list of them,
+                         or all (default: all)
+  --clients N            WebSocket clients (default per scenario: fanout, latency and
+                         broadcast 5,000; connect 19,000)
+  --messages N           fanout: send lines pushed (default 100,000)
+  --broadcasts N         broadcast: sendToAll lines, then as many sendToGroup lines (default 20)
+  --rounds N             rounds, each measuring Pushgate and the baseline once, in alternating
+                         order; the tables show medians (default 3)
+  --quick                small numbers and 1 round: a smoke test of well under a minute
+  -h, --help             this text`;
+
+const COUNTS = ['clients', 'messages', 'broadcasts', 'rounds'];
+
+/** The command line as `{ scenario, clients, messages, broadcasts, rounds, quick, help }`. */
+export function parseOptions(args) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      scenario: { type: 'string', default: 'all' },
+      ...Object.fromEntries(COUNTS.map((name) => [name, { type: 'string' }])),
+      quick: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const options = { ...values };
+  for (const name of COUNTS) {
+    if (values[name] !== undefined) {
+      const count = Number(values[name].replaceAll(/[,_]/g, ''));
+      if (!Number.isSafeInteger(count) || count < 1) {
+        throw new Error(
+          `--${name} must be a positive whole number, not ${values[name]}`,
+        );
+      }
+      options[name] = count;
+    }
+  }
+  options.rounds ??= values.quick ? 1 : 3;
+  return options;
+}

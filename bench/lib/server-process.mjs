@@ -1,0 +1,152 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { track } from './children.mjs';
+import { onCore, SERVER_CORE } from './cpu-pinning.mjs';
+
+const root = (path) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
+
+/** The servers a scenario runs against, started the same way. */
+export const TARGETS = {
+  pushgate: { label: 'Pushgate', script: root('dist/main.js') },
+  baseline: { label: 'baseline', script: root('bench/baseline-server.mjs') },
+};
+
+const ENV = {
+  PUSH_WS_HOST: '127.0.0.1',
+  PUSH_WS_PORT: '0',
+  PUSH_TEXT_HOST: '127.0.0.1',
+  PUSH_TEXT_PORT: '0',
+  // Ten minutes: no ping falls inside a measurement (the receivers would answer one anyway).
+  PUSH_PING_INTERVAL_MS: '600000',
+  // Not `warn`: that would also hide the two start-up lines the ports are read from. Nothing is
+  // logged per message at `log`, and any line a server prints after start-up is reported.
+  LOG_LEVEL: 'log',
+};
+
+const START_TIMEOUT_MS = 20_000;
+/** A server still running this long after SIGTERM is killed. */
+const STOP_TIMEOUT_MS = 10_000;
+/** Lines of output kept for error messages and the report. */
+const KEEP_LINES = 20;
+
+/**
+ * Starts `target` (a key of TARGETS) on the server core with free loopback ports, and resolves
+ * once it has printed where it listens.
+ */
+export async function startServer(target) {
+  const { script } = TARGETS[target];
+  const [command, args] = onCore(SERVER_CORE, [process.execPath, script]);
+  const child = track(
+    spawn(command, args, {
+      env: { ...process.env, ...ENV },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  const server = new ServerProcess(child);
+  await server.started;
+  return server;
+}
+
+/** A running server: its pid (taskset execs node, so it is node's), addresses and output. */
+class ServerProcess {
+  #child;
+  #ports = {};
+  #onStarted;
+  #onStartFailed;
+  /** Lines printed after start-up (the last KEEP_LINES of them): warnings and errors under load. */
+  output = [];
+  /** Lines printed in all. */
+  outputLines = 0;
+
+  constructor(child) {
+    this.#child = child;
+    this.pid = child.pid;
+    this.exited = once(child, 'exit');
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) =>
+        this.#onLine(line),
+      );
+    }
+    this.started = new Promise((resolve, reject) => {
+      this.#onStarted = resolve;
+      this.#onStartFailed = reject;
+    });
+    const timer = setTimeout(
+      () =>
+        this.#onStartFailed(
+          this.#failure(
+            `did not print its addresses within ${START_TIMEOUT_MS} ms`,
+          ),
+        ),
+      START_TIMEOUT_MS,
+    );
+    const clear = () => clearTimeout(timer);
+    this.started.then(clear, clear);
+    // Once started, rejecting does nothing: a crash later is caught by assertRunning.
+    this.exited.then(
+      ([code, signal]) =>
+        this.#onStartFailed(this.#failure(`exited (${signal ?? code})`)),
+      (error) => this.#onStartFailed(error), // could not be spawned at all
+    );
+  }
+
+  get wsUrl() {
+    return `ws://${this.#ports.ws}/`;
+  }
+
+  get textPort() {
+    return Number(this.#ports.text.split(':').pop());
+  }
+
+  /** Throws when the server died before it was asked to stop. */
+  assertRunning() {
+    if (this.#child.exitCode !== null || this.#child.signalCode !== null) {
+      throw this.#failure(
+        `exited during the run (${this.#child.signalCode ?? this.#child.exitCode})`,
+      );
+    }
+  }
+
+  /** SIGTERM, then SIGKILL if it does not exit within STOP_TIMEOUT_MS; resolves once it is gone. */
+  async stop() {
+    if (this.#child.exitCode !== null || this.#child.signalCode !== null) {
+      return;
+    }
+    this.#child.kill('SIGTERM');
+    const timer = setTimeout(
+      () => this.#child.kill('SIGKILL'),
+      STOP_TIMEOUT_MS,
+    );
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  #onLine(line) {
+    this.outputLines++;
+    const address = /\b(WebSocket|Text)\s+(?:ws|tcp):\/\/(\S+)$/.exec(line);
+    if (address !== null && this.#onStarted !== undefined) {
+      this.#ports[address[1] === 'WebSocket' ? 'ws' : 'text'] = address[2];
+      if (this.#ports.ws !== undefined && this.#ports.text !== undefined) {
+        this.#onStarted();
+        this.#onStarted = undefined;
+        this.outputLines = 0;
+        this.output = [];
+      }
+      return;
+    }
+    this.output.push(line);
+    if (this.output.length > KEEP_LINES) {
+      this.output.shift();
+    }
+  }
+
+  #failure(what) {
+    const output =
+      this.output.length > 0
+        ? `; its last output:\n  ${this.output.join('\n  ')}`
+        : '';
+    return new Error(`the server (pid ${this.pid}) ${what}${output}`);
+  }
+}
