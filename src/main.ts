@@ -7,9 +7,9 @@ import { startPushgate } from './start-pushgate.js';
 
 try {
   // Read once up front: a bad setting is reported before Nest starts, and the log level is known.
-  const { logLevel } = loadConfig();
+  const { logLevel, logFormat } = loadConfig();
   const app = await NestFactory.create(AppModule, {
-    logger: new PushLogger(logLevel),
+    logger: new PushLogger(logLevel, logFormat),
   });
   await startPushgate(app);
   // Exit with 0 once closed; by default Nest re-raises the signal, which exits with 128 + n.

@@ -13,16 +13,18 @@ const FRAMEWORK_CONTEXTS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Nest's console logger, writing `level` and everything more severe. Nest's routine start-up
+ * Nest's console logger, writing `level` and everything more severe, as readable text or as one
+ * JSON object per line (`LOG_FORMAT=json`, for log collectors). Nest's routine start-up
  * lines are demoted to `debug`, so that at the default level start-up prints one line per
  * listener and nothing else.
  */
 export class PushLogger extends ConsoleLogger {
-  constructor(level: LogLevel) {
+  constructor(level: LogLevel, format: 'text' | 'json' = 'text') {
     super({
       logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1),
+      json: format === 'json',
       // Colour codes help on a terminal and clutter a log file or the journal.
-      colors: Boolean(process.stdout.isTTY),
+      colors: format === 'text' && Boolean(process.stdout.isTTY),
     });
   }
 

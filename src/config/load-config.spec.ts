@@ -37,6 +37,10 @@ describe('loadConfig', () => {
         PUSH_WEBHOOK_BATCH_MS: '50',
         PUSH_WEBHOOK_MAX_QUEUE: '100',
         PUSH_WEBHOOK_MAX_ATTEMPTS: '3',
+        PUSH_API_KEY: 'an api key, long enough',
+        PUSH_METRICS_PORT: '9100',
+        PUSH_DEMO_PAGE: 'false',
+        LOG_FORMAT: 'json',
         LOG_LEVEL: 'debug',
       },
     );
@@ -56,6 +60,10 @@ describe('loadConfig', () => {
         webhookBatchMs: 50,
         webhookMaxQueue: 100,
         webhookMaxAttempts: 3,
+        apiKey: 'an api key, long enough',
+        metricsPort: 9100,
+        demoPage: false,
+        logFormat: 'json',
         logLevel: 'debug',
       }),
     );
@@ -74,6 +82,10 @@ describe('loadConfig', () => {
     ['PUSH_PING_INTERVAL_MS', '5'],
     ['PUSH_MAX_LINE_BYTES', ' 1024'],
     ['LOG_LEVEL', 'loud'],
+    ['PUSH_DEMO_PAGE', 'yes'],
+    ['PUSH_API_KEY', 'short'],
+    ['PUSH_METRICS_PORT', 'ninety'],
+    ['LOG_FORMAT', 'xml'],
   ])('refuses %s=%s with an error naming the variable', (name, value) => {
     expect(() => loadConfig({}, { [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({}, { [name]: value })).toThrow(

@@ -39,11 +39,24 @@ export function loadConfig(
   return config;
 }
 
-/** Numbers are written as plain decimal integers; anything else stays a string and fails validation. */
+/**
+ * A variable's text as the setting's type: numbers are plain decimal integers, booleans `true` or
+ * `false`. Anything else stays a string and fails validation, naming the variable.
+ */
 function coerce(text: string, defaultValue: unknown): unknown {
-  return typeof defaultValue === 'number' && /^\d+$/.test(text)
-    ? Number(text)
-    : text;
+  if (
+    (typeof defaultValue === 'number' || defaultValue === null) &&
+    /^\d+$/.test(text)
+  ) {
+    return Number(text);
+  }
+  if (
+    typeof defaultValue === 'boolean' &&
+    (text === 'true' || text === 'false')
+  ) {
+    return text === 'true';
+  }
+  return text;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { applyDecorators, type LogLevel } from '@nestjs/common';
 import {
+  IsBoolean,
   IsIn,
   IsInt,
   IsNotEmpty,
@@ -21,6 +22,8 @@ export const LOG_LEVELS = [
 ] as const satisfies readonly LogLevel[];
 
 const MIB = 1024 * 1024;
+
+const API_KEY_RULE = 'must be at least 16 characters when set';
 
 const WEBHOOK_SECRET_RULE =
   'must be at least 16 characters when PUSH_WEBHOOK_URL is set';
@@ -101,6 +104,25 @@ export class PushConfig {
   @IntRange(1, 100)
   webhookMaxAttempts = 5;
 
+  /** Bearer key of the HTTP API (`POST /api/push`, `/api/commands`); empty: the API is off (404). */
+  @ValidateIf((config: PushConfig) => config.apiKey !== '')
+  @IsString({ message: API_KEY_RULE })
+  @MinLength(16, { message: API_KEY_RULE })
+  apiKey = '';
+
+  /** A separate port for `GET /metrics`, on `wsHost`; null: metrics are on the WebSocket port. */
+  @ValidateIf((config: PushConfig) => config.metricsPort !== null)
+  @IntRange(0, 65535)
+  metricsPort: number | null = null;
+
+  /** Whether `GET /` serves the demo page. */
+  @IsBoolean({ message: 'must be true or false' })
+  demoPage = true;
+
+  /** `text`, readable, or `json`, one object per line for log collectors. */
+  @IsIn(['text', 'json'], { message: 'must be text or json' })
+  logFormat: 'text' | 'json' = 'text';
+
   /** Most verbose log level written: fatal, error, warn, log, debug or verbose. */
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   logLevel: LogLevel = 'log';
@@ -123,6 +145,10 @@ export const CONFIG_ENV: { readonly [K in keyof PushConfig]: string } = {
   webhookBatchMs: 'PUSH_WEBHOOK_BATCH_MS',
   webhookMaxQueue: 'PUSH_WEBHOOK_MAX_QUEUE',
   webhookMaxAttempts: 'PUSH_WEBHOOK_MAX_ATTEMPTS',
+  apiKey: 'PUSH_API_KEY',
+  metricsPort: 'PUSH_METRICS_PORT',
+  demoPage: 'PUSH_DEMO_PAGE',
+  logFormat: 'LOG_FORMAT',
   logLevel: 'LOG_LEVEL',
 };
 

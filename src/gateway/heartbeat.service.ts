@@ -37,6 +37,7 @@ export class HeartbeatService implements OnModuleDestroy {
         continue;
       }
       if (limit > 0 && ++socket.silentSweeps > limit) {
+        socket.context.metrics.heartbeatClosed();
         socket.close(CloseCode.PingTimeout, 'ping timeout');
       } else {
         socket.push(PING);

@@ -2,6 +2,7 @@ import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { IncomingHttpHeaders } from 'node:http';
 import { WebSocket } from 'ws';
 import { CloseCode } from '../common/protocol/close-code.js';
+import type { PushMetrics } from '../metrics/push-metrics.service.js';
 import type { Client, ClientSocket } from '../registry/client.js';
 import type { UidRegistry } from '../registry/uid-registry.service.js';
 
@@ -13,15 +14,22 @@ export interface Handshake {
   remoteAddress: string | undefined;
 }
 
+/** What every socket of one server shares; one reference per socket. */
+export interface SocketContext {
+  /** Where each socket's client is registered; it is forgotten there the moment the server closes it. */
+  registry: UidRegistry;
+  metrics: PushMetrics;
+  /** Unsent bytes beyond which a client counts as too slow and is closed. */
+  maxBufferedBytes: number;
+}
+
 /** The server side of one browser connection: a `ws` socket plus what Pushgate keeps per connection. */
 export class PushSocket extends WebSocket implements ClientSocket {
+  /** Set by the gateway when the connection opens. */
+  context!: SocketContext;
   /** Its registry entry, set by the gateway when the connection opens. */
   client!: Client;
-  /** The registry `client` is in, which forgets it the moment the server closes it. */
-  registry: UidRegistry | undefined = undefined;
   handshake!: Handshake;
-  /** Unsent bytes beyond which the client counts as too slow and is closed. */
-  maxBufferedBytes = Infinity;
   /** Heartbeat sweeps since the client last sent anything. */
   silentSweeps = 0;
   /** The message handlers of every gateway on this server, merged by the adapter. */
@@ -40,7 +48,8 @@ export class PushSocket extends WebSocket implements ClientSocket {
       return;
     }
     this.send(frame);
-    if (this.bufferedAmount > this.maxBufferedBytes) {
+    if (this.bufferedAmount > this.context.maxBufferedBytes) {
+      this.context.metrics.slowConsumerClosed();
       this.close(
         CloseCode.TryAgainLater,
         'too slow: unsent data over the limit',
@@ -53,7 +62,7 @@ export class PushSocket extends WebSocket implements ClientSocket {
    * online or sends to it while the close handshake runs.
    */
   override close(code?: number, reason?: string | Buffer): void {
-    this.registry?.remove(this.client);
+    this.context?.registry.remove(this.client);
     super.close(code, reason);
   }
 }

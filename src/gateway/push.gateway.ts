@@ -15,13 +15,14 @@ import { PushValidationPipe } from '../common/validation/push-validation.pipe.js
 import { PushConfig } from '../config/push-config.js';
 import { PushEvents } from '../events/push-events.service.js';
 import { PushgateEvent } from '../events/pushgate-events.js';
+import { PushMetrics } from '../metrics/push-metrics.service.js';
 import { PushService } from '../push/push.service.js';
 import { UidRegistry } from '../registry/uid-registry.service.js';
 import { BIND_GUARD, type BindGuard } from './bind-guard.js';
 import { ClientMessage } from './client-message.js';
 import { InitDto } from './dto/init.dto.js';
 import { HeartbeatService } from './heartbeat.service.js';
-import type { PushSocket } from './push-socket.js';
+import type { PushSocket, SocketContext } from './push-socket.js';
 import { WsErrorFilter } from './ws-error.filter.js';
 
 /**
@@ -36,14 +37,23 @@ import { WsErrorFilter } from './ws-error.filter.js';
 export class PushGateway
   implements OnGatewayInit<WebSocketServer>, OnGatewayConnection<PushSocket>
 {
+  private readonly context: SocketContext;
+
   constructor(
     private readonly registry: UidRegistry,
     private readonly push: PushService,
     private readonly events: PushEvents,
     private readonly heartbeat: HeartbeatService,
-    private readonly config: PushConfig,
+    config: PushConfig,
     @Inject(BIND_GUARD) private readonly bindGuard: BindGuard | null,
-  ) {}
+    metrics: PushMetrics,
+  ) {
+    this.context = {
+      registry,
+      metrics,
+      maxBufferedBytes: config.maxBufferedBytes,
+    };
+  }
 
   afterInit(server: WebSocketServer): void {
     this.heartbeat.start(server.clients as Set<PushSocket>);
@@ -51,9 +61,8 @@ export class PushGateway
 
   handleConnection(socket: PushSocket, request: IncomingMessage): void {
     const client = this.registry.add(socket);
+    socket.context = this.context;
     socket.client = client;
-    socket.registry = this.registry;
-    socket.maxBufferedBytes = this.config.maxBufferedBytes;
     socket.handshake = {
       url: request.url ?? '/',
       headers: request.headers,

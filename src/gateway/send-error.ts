@@ -8,5 +8,6 @@ export function sendError(socket: PushSocket, error: unknown): void {
     type: 'error',
     ...toErrorBody(error),
   };
+  socket.context.metrics.errorAnswered(message.code);
   socket.push(JSON.stringify(message));
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { EventsModule } from '../events/events.module.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { RegistryModule } from '../registry/registry.module.js';
 import { ConnectionController } from './connection.controller.js';
 import { PushController } from './push.controller.js';
@@ -8,7 +9,7 @@ import { QueryController } from './query.controller.js';
 import { TextTransport } from './transport/text.transport.js';
 
 @Module({
-  imports: [RegistryModule, EventsModule],
+  imports: [RegistryModule, EventsModule, MetricsModule],
   controllers: [PushController, ConnectionController, QueryController],
   providers: [PushService, TextTransport],
   exports: [PushService, TextTransport],

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CloseCode } from '../common/protocol/close-code.js';
 import { PushEvents } from '../events/push-events.service.js';
+import { PushMetrics } from '../metrics/push-metrics.service.js';
 import { PushgateEvent } from '../events/pushgate-events.js';
 import type { Client, Session } from '../registry/client.js';
 import { mergeSession } from '../registry/merge-session.js';
@@ -17,6 +18,7 @@ export class PushService implements GatewayApi {
   constructor(
     private readonly registry: UidRegistry,
     private readonly events: PushEvents,
+    private readonly metrics: PushMetrics,
   ) {}
 
   async sendToUid(
@@ -25,9 +27,9 @@ export class PushService implements GatewayApi {
   ): Promise<number> {
     if (typeof uids === 'string') {
       // The hot path: one uid, whose connections are a set already.
-      return deliver(this.registry.clientsOf(uids), message);
+      return this.deliver(this.registry.clientsOf(uids), message);
     }
-    return deliver(
+    return this.deliver(
       this.collect(uids, (uid) => this.registry.clientsOf(uid)),
       message,
     );
@@ -37,7 +39,7 @@ export class PushService implements GatewayApi {
     clientIds: string | readonly string[],
     message: unknown,
   ): Promise<number> {
-    return deliver(this.clientsById(listOf(clientIds)), message);
+    return this.deliver(this.clientsById(listOf(clientIds)), message);
   }
 
   async sendToGroup(
@@ -48,7 +50,7 @@ export class PushService implements GatewayApi {
     const members = this.collect(listOf(groups), (group) =>
       this.registry.membersOf(group),
     );
-    return deliver(members, message, exclude);
+    return this.deliver(members, message, exclude);
   }
 
   async sendToAll(
@@ -59,7 +61,7 @@ export class PushService implements GatewayApi {
       clientIds === undefined
         ? this.registry.allClients()
         : this.clientsById(clientIds);
-    return deliver(targets, message, exclude);
+    return this.deliver(targets, message, exclude);
   }
 
   async bindUid(clientId: string, uid: string): Promise<boolean> {
@@ -188,10 +190,33 @@ export class PushService implements GatewayApi {
   async closeClient(clientId: string, message?: unknown): Promise<boolean> {
     return this.with(clientId, (client) => {
       if (message !== undefined) {
-        deliver([client], message);
+        this.deliver([client], message);
       }
       client.socket.close(CloseCode.Normal, 'closed by the server');
     });
+  }
+
+  /** Writes one frame of `message` to every client but the excluded ones; returns how many. */
+  private deliver(
+    clients: Iterable<Client> | undefined,
+    message: unknown,
+    exclude: readonly string[] = [],
+  ): number {
+    const excluded = exclude.length > 0 ? new Set(exclude) : undefined;
+    let count = 0;
+    let frame: string | undefined;
+    for (const client of clients ?? []) {
+      if (excluded?.has(client.id)) {
+        continue;
+      }
+      frame ??= typeof message === 'string' ? message : JSON.stringify(message);
+      client.socket.push(frame);
+      count++;
+    }
+    if (frame !== undefined) {
+      this.metrics.messagesDelivered(count, Buffer.byteLength(frame));
+    }
+    return count;
   }
 
   private with(clientId: string, change: (client: Client) => unknown): boolean {
@@ -236,26 +261,6 @@ export class PushService implements GatewayApi {
     }
     return uids;
   }
-}
-
-/** Writes one frame of `message` to every client but the excluded ones; returns how many. */
-function deliver(
-  clients: Iterable<Client> | undefined,
-  message: unknown,
-  exclude: readonly string[] = [],
-): number {
-  const excluded = exclude.length > 0 ? new Set(exclude) : undefined;
-  let count = 0;
-  let frame: string | undefined;
-  for (const client of clients ?? []) {
-    if (excluded?.has(client.id)) {
-      continue;
-    }
-    frame ??= typeof message === 'string' ? message : JSON.stringify(message);
-    client.socket.push(frame);
-    count++;
-  }
-  return count;
 }
 
 function listOf(keys: string | readonly string[]): readonly string[] {

@@ -27,6 +27,11 @@ export function parseObject(text: string): Record<string, unknown> {
   } catch (error) {
     throw new BadJsonError((error as Error).message);
   }
+  return asObject(value);
+}
+
+/** A decoded JSON value that must be an object to be a message. */
+export function asObject(value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidMessageError('a message must be a JSON object');
   }

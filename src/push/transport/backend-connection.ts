@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { toErrorBody } from '../../common/errors/error-body.js';
 import { IncompleteLineError } from '../../common/errors/incomplete-line.error.js';
 import type { PushError } from '../../common/errors/push.error.js';
+import type { PushMetrics } from '../../metrics/push-metrics.service.js';
 import { LineSplitter } from './line-splitter.js';
 
 /** Runs one line, resolving to its reply line, if it gets one. */
@@ -25,6 +26,8 @@ const REPLY_FLUSH_BYTES = 64 * 1024;
 interface Batch {
   lines: Array<string | PushError>;
   bytes: number;
+  /** When the chunk arrived, from `performance.now()`. */
+  arrived: number;
 }
 
 /**
@@ -52,6 +55,7 @@ export class BackendConnection {
     private readonly socket: Socket,
     private readonly options: BackendConnectionOptions,
     private readonly run: LineRunner,
+    private readonly metrics: PushMetrics,
     private readonly logger: Logger,
   ) {
     this.splitter = new LineSplitter(options.maxLineBytes);
@@ -89,7 +93,11 @@ export class BackendConnection {
 
   private receive(chunk: Buffer): void {
     const lines = this.splitter.push(chunk);
-    this.batches.push({ lines, bytes: chunk.length });
+    this.batches.push({
+      lines,
+      bytes: chunk.length,
+      arrived: performance.now(),
+    });
     this.waitingBytes += chunk.length;
     if (this.waitingBytes > READ_AHEAD_BYTES) {
       this.socket.pause();
@@ -109,6 +117,7 @@ export class BackendConnection {
     ) {
       for (const line of batch.lines) {
         const reply = await this.run(line);
+        this.metrics.lineDone((performance.now() - batch.arrived) / 1000);
         if (reply !== undefined) {
           this.reply(reply);
         }

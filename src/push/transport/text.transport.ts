@@ -12,18 +12,25 @@ import { type AddressInfo, createServer } from 'node:net';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { toErrorBody } from '../../common/errors/error-body.js';
 import { InvalidMessageError } from '../../common/errors/invalid-message.error.js';
-import { PushError } from '../../common/errors/push.error.js';
+import { type ErrorBody, PushError } from '../../common/errors/push.error.js';
 import { UnknownTypeError } from '../../common/errors/unknown-type.error.js';
 import {
+  asObject,
   parseObject,
   type PushMessage,
   toMessage,
 } from '../../common/protocol/parse-message.js';
 import { SHUTDOWN_PHASE_MS } from '../../common/shutdown.js';
 import { PushConfig } from '../../config/push-config.js';
+import { PushMetrics } from '../../metrics/push-metrics.service.js';
 import { BackendConnection } from './backend-connection.js';
 
 type ReplyId = string | number;
+
+/** The answer to one command, as both of its doors (the text port, HTTP) give it. */
+export type Reply =
+  | { id?: ReplyId; ok: true; result: unknown }
+  | { id?: ReplyId; ok: false; error: ErrorBody };
 
 /**
  * The backends' port: one JSON object per `\n`-terminated line, dispatched by its `type` to the
@@ -45,16 +52,24 @@ export class TextTransport
       socket,
       this.config,
       (line) => this.execute(line),
+      this.metrics,
       this.logger,
     );
     this.connections.add(connection);
-    socket.once('close', () => this.connections.delete(connection));
+    this.metrics.textConnectionOpened();
+    socket.once('close', () => {
+      this.connections.delete(connection);
+      this.metrics.textConnectionClosed();
+    });
   });
   /** `net.Server#close` only stops accepting, so open connections are tracked to end them too. */
   private readonly connections = new Set<BackendConnection>();
   private closed: Promise<void> | undefined;
 
-  constructor(private readonly config: PushConfig) {
+  constructor(
+    private readonly config: PushConfig,
+    private readonly metrics: PushMetrics,
+  ) {
     super();
   }
 
@@ -100,36 +115,60 @@ export class TextTransport
     );
   }
 
-  /** Runs one line and returns its reply line, if it gets one. */
-  private async execute(line: string | PushError): Promise<string | undefined> {
+  /**
+   * Runs one command, decoded already, through its `@MessagePattern` handler: the same path for a
+   * line of the text port and a command posted over HTTP. Never throws: a failure is a reply.
+   */
+  async runCommand(command: unknown): Promise<Reply> {
     let id: ReplyId | undefined;
     try {
-      if (typeof line !== 'string') {
-        throw line;
-      }
-      if (line === '') {
-        return undefined;
-      }
-      const fields = parseObject(line);
+      const fields = asObject(command);
       id = replyId(fields);
       const message = toMessage(fields);
       // Looked up directly: Server#getHandlerByPattern JSON-parses every pattern (and throws
       // for a plain string), which costs a few microseconds per line.
       const handler = this.messageHandlers.get(message.type);
+      this.metrics.commandReceived(
+        handler === undefined ? 'unknown' : message.type,
+      );
       if (handler === undefined) {
         throw new UnknownTypeError(message.type);
       }
-      const result = await invoke(handler, message);
-      return id === undefined
-        ? undefined
-        : JSON.stringify({ id, ok: true, result: result ?? null });
+      const result = (await invoke(handler, message)) ?? null;
+      return id === undefined ? { ok: true, result } : { id, ok: true, result };
     } catch (error) {
-      if (error instanceof Error && !(error instanceof PushError)) {
-        this.logger.error(error);
-      }
-      const reply = { ok: false, error: toErrorBody(error) };
-      return JSON.stringify(id === undefined ? reply : { id, ...reply });
+      return this.failure(error, id);
     }
+  }
+
+  /** Runs one line and returns its reply line, if it gets one. */
+  private async execute(line: string | PushError): Promise<string | undefined> {
+    if (line === '') {
+      return undefined;
+    }
+    let reply: Reply;
+    try {
+      if (typeof line !== 'string') {
+        throw line;
+      }
+      reply = await this.runCommand(parseObject(line));
+    } catch (error) {
+      reply = this.failure(error);
+    }
+    return reply.ok && reply.id === undefined
+      ? undefined
+      : JSON.stringify(reply);
+  }
+
+  private failure(error: unknown, id?: ReplyId): Reply {
+    if (error instanceof Error && !(error instanceof PushError)) {
+      this.logger.error(error);
+    }
+    const body = toErrorBody(error);
+    this.metrics.errorAnswered(body.code);
+    return id === undefined
+      ? { ok: false, error: body }
+      : { id, ok: false, error: body };
   }
 }
 
