@@ -81,6 +81,17 @@ describe('the server process', () => {
     await expect(LineClient.connect(textPort)).rejects.toThrow('ECONNREFUSED');
   });
 
+  it('logs one JSON object per line with LOG_FORMAT=json', async () => {
+    server = ServerProcess.start({ ...LOOPBACK, LOG_FORMAT: 'json' });
+    const line = JSON.parse((await server.waitFor(/^\{.*"Text .*$/))[0]);
+    expect(line).toMatchObject({
+      level: 'log',
+      context: 'Pushgate',
+      message: expect.stringMatching(/^Text +tcp:\/\/127\.0\.0\.1:\d+$/),
+    });
+    expect(server.output.every((text) => JSON.parse(text))).toBe(true);
+  });
+
   it('refuses to start on an invalid setting, naming the variable', async () => {
     server = ServerProcess.start({
       ...LOOPBACK,

@@ -1,0 +1,156 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import {
+  PushgateClient,
+  type PushgateState,
+  type WebSocketClass,
+} from '../src/sdk/browser/pushgate-client.js';
+import { PushClient } from '../src/sdk/node/push-client.js';
+import { MessageQueue } from './support/message-queue.js';
+import { startServer } from './support/server.js';
+
+/** The browser SDK, driven in Node with `ws` as its WebSocket, against the real server. */
+describe('PushgateClient (the browser SDK)', () => {
+  const cleanup: Array<() => unknown> = [];
+
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) {
+      await step();
+    }
+  });
+
+  async function server(env: Record<string, string> = {}) {
+    const started = await startServer(env);
+    const push = new PushClient({ port: started.textPort });
+    cleanup.push(
+      () => started.close(),
+      () => push.close(),
+    );
+    return { ...started, push };
+  }
+
+  /** A client whose events are queued for the test to read in order. */
+  function client(
+    url: string,
+    options: ConstructorParameters<typeof PushgateClient>[1] = {},
+  ) {
+    const sdk = new PushgateClient(url, {
+      WebSocket: WebSocket as unknown as WebSocketClass,
+      minReconnectDelayMs: 20,
+      maxReconnectDelayMs: 100,
+      ...options,
+    });
+    cleanup.push(() => sdk.close());
+    const states = new MessageQueue<PushgateState>();
+    const messages = new MessageQueue<unknown>();
+    const bound = new MessageQueue<{ uid: string; clientId: string }>();
+    const errors = new MessageQueue<{ code: string; message: string }>();
+    sdk.on('state', (s) => states.push(s));
+    sdk.on('message', (m) => messages.push(m));
+    sdk.on('bound', (b) => bound.push(b));
+    sdk.on('error', (e) => errors.push(e));
+    return { sdk, states, messages, bound, errors };
+  }
+
+  async function until(
+    states: MessageQueue<PushgateState>,
+    state: PushgateState,
+  ) {
+    while ((await states.next()) !== state) {
+      // earlier states
+    }
+  }
+
+  it('binds its uid, goes connecting → connected, and receives pushes', async () => {
+    const { wsUrl, push } = await server();
+    const { states, messages, bound } = client(wsUrl, { uid: 'ann' });
+
+    expect([await states.next(), await states.next()]).toEqual([
+      'connecting',
+      'connected',
+    ]);
+    const { clientId } = await bound.next();
+    expect(await push.getUidByClientId(clientId)).toBe('ann');
+    await push.sendToUid('ann', { type: 'notice', n: 1 });
+    await push.sendToUid('ann', 'plain text');
+    expect([await messages.next(), await messages.next()]).toEqual([
+      { type: 'notice', n: 1 },
+      'plain text',
+    ]);
+  });
+
+  it('answers pings, so the server keeps it', async () => {
+    const { wsUrl, push } = await server({
+      PUSH_PING_INTERVAL_MS: '50',
+      PUSH_PING_LIMIT: '1',
+    });
+    const pings = new MessageQueue<void>();
+    // The SDK's own socket, watched: it shows the pings the SDK answers.
+    class WatchedWebSocket extends WebSocket {
+      constructor(url: string) {
+        super(url);
+        this.on('message', (data) => {
+          if ((data as Buffer).toString() === '{"type":"ping"}') {
+            pings.push();
+          }
+        });
+      }
+    }
+    const { bound } = client(wsUrl, {
+      uid: 'ann',
+      WebSocket: WatchedWebSocket as unknown as WebSocketClass,
+    });
+    const { clientId } = await bound.next();
+    for (let i = 0; i < 6; i++) {
+      await pings.next(); // a client silent through one ping is closed at the next
+    }
+    expect(await push.isOnline(clientId)).toBe(true);
+  });
+
+  it('reconnects with backoff after the server restarts, and binds its uid again', async () => {
+    const first = await startServer();
+    const port = String(first.ws.port);
+    const { states, bound, messages } = client(first.wsUrl, { uid: 'ann' });
+    await bound.next();
+
+    await first.close();
+    await until(states, 'disconnected');
+    const second = await server({ PUSH_WS_PORT: port });
+    await until(states, 'connected');
+    await bound.next();
+    expect(await second.push.sendToUid('ann', 'after the restart')).toBe(1);
+    expect(await messages.next()).toBe('after the restart');
+  });
+
+  it('stops for good when the server closes it on purpose (closeClient)', async () => {
+    const { wsUrl, push } = await server();
+    const { sdk, bound, states, errors } = client(wsUrl, { uid: 'ann' });
+    const { clientId } = await bound.next();
+    await push.closeClient(clientId);
+
+    await until(states, 'disconnected');
+    expect(await errors.next()).toMatchObject({ code: 'closed' });
+    await new Promise((resolve) => setTimeout(resolve, 200)); // several reconnect delays
+    expect(sdk.state).toBe('disconnected');
+    expect(await push.isUidOnline('ann')).toBe(false);
+  });
+
+  it('close() disconnects and stays disconnected', async () => {
+    const { wsUrl, push } = await server();
+    const { sdk, bound } = client(wsUrl, { uid: 'ann' });
+    await bound.next();
+    sdk.close();
+    expect(sdk.state).toBe('disconnected');
+    await expect.poll(() => push.isUidOnline('ann')).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await push.isUidOnline('ann')).toBe(false);
+  });
+
+  it('reports server errors, and sends application messages', async () => {
+    const { wsUrl } = await server();
+    const { sdk, errors, states } = client(wsUrl);
+    await until(states, 'connected');
+    expect(sdk.send({ type: 'no such thing' })).toBe(true);
+    expect(await errors.next()).toMatchObject({ code: 'unknown_type' });
+  });
+});
