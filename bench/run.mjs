@@ -107,7 +107,9 @@ async function runRounds(scenario, settings, rounds) {
 
 /** One measurement against a fresh server, so that no round inherits another's heap or sockets. */
 async function measureOnce(scenario, settings, target) {
-  const server = await startServer(target);
+  const server = await startServer(target, {
+    cpuProfileDir: options['cpu-prof'],
+  });
   try {
     const result = await scenario.measure(server, settings);
     server.assertRunning();

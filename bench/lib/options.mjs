@@ -11,6 +11,8 @@ export const USAGE = `Usage: npm run bench -- [options]   (or: node bench/run.mj
   --rounds N             rounds, each measuring Pushgate and the baseline once, in alternating
                          order; the tables show medians (default 3)
   --quick                small numbers and 1 round: a smoke test of well under a minute
+  --cpu-prof DIR         Pushgate writes a V8 CPU profile of each measurement into DIR
+                         (read one with: node bench/profile-top.mjs DIR/<file>.cpuprofile)
   -h, --help             this text`;
 
 const COUNTS = ['clients', 'messages', 'broadcasts', 'rounds'];
@@ -23,6 +25,7 @@ export function parseOptions(args) {
       scenario: { type: 'string', default: 'all' },
       ...Object.fromEntries(COUNTS.map((name) => [name, { type: 'string' }])),
       quick: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });

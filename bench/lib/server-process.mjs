@@ -33,11 +33,20 @@ const KEEP_LINES = 20;
 
 /**
  * Starts `target` (a key of TARGETS) on the server core with free loopback ports, and resolves
- * once it has printed where it listens.
+ * once it has printed where it listens. With `cpuProfileDir`, Pushgate writes a V8 CPU profile
+ * there when it exits (read it with `node bench/profile-top.mjs`).
  */
-export async function startServer(target) {
+export async function startServer(target, { cpuProfileDir } = {}) {
   const { script } = TARGETS[target];
-  const [command, args] = onCore(SERVER_CORE, [process.execPath, script]);
+  const profile =
+    cpuProfileDir && target === 'pushgate'
+      ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`]
+      : [];
+  const [command, args] = onCore(SERVER_CORE, [
+    process.execPath,
+    ...profile,
+    script,
+  ]);
   const child = track(
     spawn(command, args, {
       env: { ...process.env, ...ENV },

@@ -63,6 +63,7 @@ export class PushGateway
     const client = this.registry.add(socket);
     socket.context = this.context;
     socket.client = client;
+    socket.tcp = request.socket;
     socket.handshake = {
       url: request.url ?? '/',
       headers: request.headers,

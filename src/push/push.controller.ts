@@ -10,6 +10,7 @@ import { SendToUidDto } from './dto/send-to-uid.dto.js';
 import { SendDto } from './dto/send.dto.js';
 import { PushCommand } from './push-command.js';
 import { PushService } from './push.service.js';
+import { batched } from './transport/batched.js';
 
 /** The send commands. Each result is the number of connections the message was written to. */
 @Controller()
@@ -17,20 +18,32 @@ import { PushService } from './push.service.js';
 export class PushController {
   constructor(private readonly push: PushService) {}
 
-  /** The login-status shortcut of the PHP backends. */
-  @MessagePattern(PushCommand.Send)
-  send(@Payload() { task_id, openid, data }: SendDto): Promise<number> {
-    const message: ServerMessage<'login_status'> = {
-      type: 'login_status',
-      openid,
-      data: data ?? null,
-    };
-    return this.push.sendToUid(task_id, message);
+  /**
+   * The login-status shortcut of the PHP backends. The hot command: it takes runs of consecutive
+   * lines at once (see `batched`).
+   */
+  @MessagePattern(PushCommand.Send, batched(SendDto))
+  send(@Payload() lines: SendDto[]): Promise<number[]> {
+    return Promise.all(
+      lines.map(({ task_id, openid, data }) => {
+        const message: ServerMessage<'login_status'> = {
+          type: 'login_status',
+          openid,
+          data: data ?? null,
+        };
+        return this.push.sendToUid(task_id, message);
+      }),
+    );
   }
 
-  @MessagePattern(PushCommand.SendToUid)
-  sendToUid(@Payload() { uid, uids, message }: SendToUidDto): Promise<number> {
-    return this.push.sendToUid(targets(uid, uids), message);
+  /** The hot command of the Gateway API: batched, as `send`. */
+  @MessagePattern(PushCommand.SendToUid, batched(SendToUidDto))
+  sendToUid(@Payload() lines: SendToUidDto[]): Promise<number[]> {
+    return Promise.all(
+      lines.map(({ uid, uids, message }) =>
+        this.push.sendToUid(targets(uid, uids), message),
+      ),
+    );
   }
 
   @MessagePattern(PushCommand.SendToClient)

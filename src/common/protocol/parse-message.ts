@@ -65,7 +65,8 @@ function checkShape(value: unknown, levels: number): void {
       'a message may not contain a "__proto__" key',
     );
   }
-  for (const child of Object.values(value)) {
-    checkShape(child, levels - 1);
+  const fields = value as Record<string, unknown>;
+  for (const key in fields) {
+    checkShape(fields[key], levels - 1);
   }
 }

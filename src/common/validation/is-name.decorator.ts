@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { IsArray, ValidateBy } from 'class-validator';
 
 /** Longest uid or group name accepted, in UTF-8 bytes. */

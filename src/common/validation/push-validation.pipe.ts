@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { type ValidationError, validateSync } from 'class-validator';
 import { InvalidMessageError } from '../errors/invalid-message.error.js';
+import { compileRules } from './compiled-rules.js';
 import { normalizeNames } from './is-name.decorator.js';
 
 /** Parameter types that are not DTO classes. */
@@ -27,6 +28,9 @@ const PLAIN_TYPES: ReadonlySet<unknown> = new Set([
  * `ValidationPipe` rebuilds nested values with class-transformer, which drops keys such as
  * `toString` and throws on an object under a `constructor` key, and costs a deep copy per push.
  * DTOs here are therefore flat.
+ *
+ * A valid message (the common case, and the hot one) is recognized by the DTO's compiled rules;
+ * `validateSync` runs for the others, to say what is wrong.
  */
 @Injectable()
 export class PushValidationPipe implements PipeTransform {
@@ -39,30 +43,46 @@ export class PushValidationPipe implements PipeTransform {
     ) {
       return value;
     }
-    const dto = copyInto(metatype, value);
-    normalizeNames(dto);
-    const errors = validateSync(dto, {
-      stopAtFirstError: true,
-      forbidUnknownValues: true,
-      validationError: { target: false, value: false },
-    });
-    if (errors.length > 0) {
-      throw new InvalidMessageError(describe(errors));
-    }
-    return dto;
+    return validateMessage(metatype, value);
   }
 }
 
-function copyInto(metatype: Type, value: unknown): object {
+/**
+ * A message as an instance of its DTO class, checked against the class's rules; throws
+ * `invalid_message` naming every offending field. What the pipe does, for a caller that holds
+ * the message itself (the text transport, for handlers that take lines in batches).
+ */
+export function validateMessage<T extends object>(
+  dtoClass: Type<T>,
+  value: unknown,
+): T {
+  const dto = copyInto(dtoClass, value);
+  normalizeNames(dto);
+  if (compileRules(dtoClass)?.(dto) === true) {
+    return dto as T;
+  }
+  const errors = validateSync(dto, {
+    stopAtFirstError: true,
+    forbidUnknownValues: true,
+    validationError: { target: false, value: false },
+  });
+  if (errors.length > 0) {
+    throw new InvalidMessageError(describe(errors));
+  }
+  return dto as T;
+}
+
+function copyInto(metatype: Type, value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidMessageError('expected a JSON object');
   }
   const dto = new metatype() as Record<string, unknown>;
-  for (const [key, field] of Object.entries(value)) {
+  const fields = value as Record<string, unknown>;
+  for (const key in fields) {
     // class-validator finds a DTO's rules through `constructor`; a field of that name in a
     // message is never a DTO field, and must not hide them.
     if (key !== 'constructor') {
-      dto[key] = field;
+      dto[key] = fields[key];
     }
   }
   return dto;

@@ -5,11 +5,12 @@ import { IncompleteLineError } from '../../common/errors/incomplete-line.error.j
 import type { PushError } from '../../common/errors/push.error.js';
 import type { PushMetrics } from '../../metrics/push-metrics.service.js';
 import { LineSplitter } from './line-splitter.js';
+import type { Reply } from './text.transport.js';
 
-/** Runs one line, resolving to its reply line, if it gets one. */
+/** Runs lines in order: the reply of each, undefined for an empty line. */
 export type LineRunner = (
-  line: string | PushError,
-) => Promise<string | undefined>;
+  lines: Array<string | PushError>,
+) => Promise<Array<Reply | undefined>>;
 
 export interface BackendConnectionOptions {
   /** Longest line, in bytes. */
@@ -115,11 +116,13 @@ export class BackendConnection {
       batch;
       batch = this.batches.shift()
     ) {
-      for (const line of batch.lines) {
-        const reply = await this.run(line);
-        this.metrics.lineDone((performance.now() - batch.arrived) / 1000);
-        if (reply !== undefined) {
-          this.reply(reply);
+      const replies = await this.run(batch.lines);
+      const seconds = (performance.now() - batch.arrived) / 1000;
+      for (const reply of replies) {
+        this.metrics.lineDone(seconds);
+        // Success without an `id` is silent: write-only backends never need to read.
+        if (reply !== undefined && !(reply.ok && reply.id === undefined)) {
+          this.reply(JSON.stringify(reply));
         }
       }
       this.waitingBytes -= batch.bytes;

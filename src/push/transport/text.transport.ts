@@ -23,7 +23,9 @@ import {
 import { SHUTDOWN_PHASE_MS } from '../../common/shutdown.js';
 import { PushConfig } from '../../config/push-config.js';
 import { PushMetrics } from '../../metrics/push-metrics.service.js';
+import { validateMessage } from '../../common/validation/push-validation.pipe.js';
 import { BackendConnection } from './backend-connection.js';
+import type { BatchedExtras } from './batched.js';
 
 type ReplyId = string | number;
 
@@ -51,7 +53,7 @@ export class TextTransport
     const connection = new BackendConnection(
       socket,
       this.config,
-      (line) => this.execute(line),
+      (lines) => this.runLines(lines),
       this.metrics,
       this.logger,
     );
@@ -116,48 +118,129 @@ export class TextTransport
   }
 
   /**
-   * Runs one command, decoded already, through its `@MessagePattern` handler: the same path for a
-   * line of the text port and a command posted over HTTP. Never throws: a failure is a reply.
+   * Runs one command, decoded already: a command posted over HTTP. Never throws: a failure is a
+   * reply.
    */
   async runCommand(command: unknown): Promise<Reply> {
-    let id: ReplyId | undefined;
+    let parsed: Parsed;
     try {
-      const fields = asObject(command);
-      id = replyId(fields);
-      const message = toMessage(fields);
-      // Looked up directly: Server#getHandlerByPattern JSON-parses every pattern (and throws
-      // for a plain string), which costs a few microseconds per line.
-      const handler = this.messageHandlers.get(message.type);
-      this.metrics.commandReceived(
-        handler === undefined ? 'unknown' : message.type,
-      );
-      if (handler === undefined) {
-        throw new UnknownTypeError(message.type);
-      }
-      const result = (await invoke(handler, message)) ?? null;
-      return id === undefined ? { ok: true, result } : { id, ok: true, result };
+      parsed = { fields: asObject(command) };
     } catch (error) {
-      return this.failure(error, id);
+      parsed = { failure: error };
     }
+    return (await this.run([parsed]))[0]!;
   }
 
-  /** Runs one line and returns its reply line, if it gets one. */
-  private async execute(line: string | PushError): Promise<string | undefined> {
-    if (line === '') {
-      return undefined;
-    }
-    let reply: Reply;
-    try {
-      if (typeof line !== 'string') {
-        throw line;
+  /**
+   * Runs a connection's lines, in order: the reply of each (undefined for an empty line). Whether
+   * a reply is written is the connection's call: a success without `id` is not.
+   */
+  runLines(
+    lines: Array<string | PushError>,
+  ): Promise<Array<Reply | undefined>> {
+    return this.run(lines.map(parseLine));
+  }
+
+  /**
+   * Runs commands one after another; a run of consecutive commands of one batched handler (see
+   * `batched`) goes to it in one call.
+   */
+  private async run(commands: Parsed[]): Promise<Array<Reply | undefined>> {
+    const replies: Array<Reply | undefined> = [];
+    for (let start = 0; start < commands.length;) {
+      const first = commands[start];
+      const handler =
+        first !== undefined && 'fields' in first
+          ? this.handlerOf(first.fields)
+          : undefined;
+      const batchOf = (handler?.extras as Partial<BatchedExtras> | undefined)
+        ?.batchOf;
+      let end = start + 1;
+      if (batchOf !== undefined) {
+        const type = (first as { fields: { type: unknown } }).fields.type;
+        while (end < commands.length && typeOf(commands[end]) === type) {
+          end++;
+        }
       }
-      reply = await this.runCommand(parseObject(line));
-    } catch (error) {
-      reply = this.failure(error);
+      replies.push(
+        ...(await this.runBatch(commands.slice(start, end), handler, batchOf)),
+      );
+      start = end;
     }
-    return reply.ok && reply.id === undefined
-      ? undefined
-      : JSON.stringify(reply);
+    return replies;
+  }
+
+  /** Commands of one type (a single one, unless its handler is batched) through its handler. */
+  private async runBatch(
+    commands: Parsed[],
+    handler: MessageHandler | undefined,
+    batchOf: BatchedExtras['batchOf'] | undefined,
+  ): Promise<Array<Reply | undefined>> {
+    const replies: Array<Reply | undefined> = [];
+    const accepted: Array<{ slot: number; id?: ReplyId; payload: unknown }> =
+      [];
+    for (const command of commands) {
+      let id: ReplyId | undefined;
+      try {
+        if (command === undefined) {
+          replies.push(undefined);
+          continue;
+        }
+        if ('failure' in command) {
+          throw command.failure;
+        }
+        id = replyId(command.fields);
+        const message = toMessage(command.fields);
+        this.metrics.commandReceived(
+          handler === undefined ? 'unknown' : message.type,
+        );
+        if (handler === undefined) {
+          throw new UnknownTypeError(message.type);
+        }
+        const payload =
+          batchOf === undefined ? message : validateMessage(batchOf, message);
+        accepted.push({ slot: replies.push(undefined) - 1, id, payload });
+      } catch (error) {
+        replies.push(this.failure(error, id));
+      }
+    }
+    if (accepted.length === 0) {
+      return replies;
+    }
+    let results: unknown[] | undefined;
+    let failure: unknown;
+    try {
+      results =
+        batchOf === undefined
+          ? [await invoke(handler!, accepted[0].payload)]
+          : ((await invoke(
+              handler!,
+              accepted.map(({ payload }) => payload),
+            )) as unknown[]);
+    } catch (error) {
+      failure = error;
+    }
+    accepted.forEach(({ slot, id }, index) => {
+      const result = results === undefined ? failure : (results[index] ?? null);
+      replies[slot] =
+        results === undefined || result instanceof Error
+          ? this.failure(result, id)
+          : id === undefined
+            ? { ok: true, result }
+            : { id, ok: true, result };
+    });
+    return replies;
+  }
+
+  /** The handler of a command's `type`, if it names one. */
+  private handlerOf(
+    fields: Record<string, unknown>,
+  ): MessageHandler | undefined {
+    // Looked up directly: Server#getHandlerByPattern JSON-parses every pattern (and throws for
+    // a plain string), which costs a few microseconds per line.
+    return typeof fields.type === 'string'
+      ? this.messageHandlers.get(fields.type)
+      : undefined;
   }
 
   private failure(error: unknown, id?: ReplyId): Reply {
@@ -172,15 +255,39 @@ export class TextTransport
   }
 }
 
+/** A line or command, decoded into an object, or what stopped it; undefined for an empty line. */
+type Parsed =
+  { fields: Record<string, unknown> } | { failure: unknown } | undefined;
+
+function parseLine(line: string | PushError): Parsed {
+  if (line === '') {
+    return undefined;
+  }
+  try {
+    if (typeof line !== 'string') {
+      throw line;
+    }
+    return { fields: parseObject(line) };
+  } catch (error) {
+    return { failure: error };
+  }
+}
+
+function typeOf(command: Parsed): unknown {
+  return command !== undefined && 'fields' in command
+    ? command.fields.type
+    : undefined;
+}
+
 /**
- * Calls a handler the way Nest wrapped it: it resolves to the result, or to an observable that
- * emits it, or (when the handler threw) to an observable that errors with the error body.
+ * Calls a handler the way Nest wrapped it: it resolves to the result, or to an observable of it,
+ * or (when the handler threw) to an observable that errors with the error body.
  */
 async function invoke(
   handler: MessageHandler,
-  message: PushMessage,
+  payload: unknown,
 ): Promise<unknown> {
-  const result: unknown = await handler(message);
+  const result: unknown = await handler(payload);
   return isObservable(result)
     ? lastValueFrom(result, { defaultValue: undefined })
     : result;
