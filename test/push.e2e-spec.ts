@@ -180,6 +180,48 @@ describe('push: a backend line reaches the browsers of a uid', () => {
     }
   });
 
+  it('answers each line of a run of sends on its own, good and bad mixed, in order', async () => {
+    const tab = await browser('u');
+    const php = await backend();
+    const send = (fields: object) =>
+      JSON.stringify({ type: 'send', task_id: 'u', ...fields });
+    await php.write(
+      [
+        send({ openid: 'first' }),
+        send({ id: 2, openid: 7 }),
+        send({ id: 3, openid: 'third' }),
+        '{"type":"sendToUid","uid":"u","message":"between"}',
+        send({ openid: 'fourth', task_id: '' }),
+        send({ id: 6, openid: 'sixth', task_id: 'nobody' }),
+        send({ openid: 'last' }),
+      ].join('\n') + '\n',
+    );
+
+    expect(await php.next()).toEqual({
+      id: 2,
+      ok: false,
+      error: { code: 'invalid_message', message: 'openid must be a string' },
+    });
+    expect(await php.next()).toEqual({ id: 3, ok: true, result: 1 });
+    expect(await php.next()).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_message' },
+    });
+    expect(await php.next()).toEqual({ id: 6, ok: true, result: 0 });
+    const pushed = [
+      await tab.next(),
+      await tab.next(),
+      await tab.next(),
+      await tab.next(),
+    ];
+    expect(pushed.map((m) => (typeof m === 'string' ? m : m.openid))).toEqual([
+      'first',
+      'third',
+      'between',
+      'last',
+    ]);
+  });
+
   it('reassembles a line split across writes, even inside a multi-byte character', async () => {
     const tab = await browser('ünï');
     const php = await backend();

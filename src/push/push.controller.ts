@@ -24,14 +24,14 @@ export class PushController {
    */
   @MessagePattern(PushCommand.Send, batched(SendDto))
   send(@Payload() lines: SendDto[]): Promise<number[]> {
-    return Promise.all(
+    return this.push.sendToUidBatch(
       lines.map(({ task_id, openid, data }) => {
         const message: ServerMessage<'login_status'> = {
           type: 'login_status',
           openid,
           data: data ?? null,
         };
-        return this.push.sendToUid(task_id, message);
+        return { uids: task_id, message };
       }),
     );
   }
@@ -39,10 +39,11 @@ export class PushController {
   /** The hot command of the Gateway API: batched, as `send`. */
   @MessagePattern(PushCommand.SendToUid, batched(SendToUidDto))
   sendToUid(@Payload() lines: SendToUidDto[]): Promise<number[]> {
-    return Promise.all(
-      lines.map(({ uid, uids, message }) =>
-        this.push.sendToUid(targets(uid, uids), message),
-      ),
+    return this.push.sendToUidBatch(
+      lines.map(({ uid, uids, message }) => ({
+        uids: targets(uid, uids),
+        message,
+      })),
     );
   }
 

@@ -25,14 +25,20 @@ export class PushService implements GatewayApi {
     uids: string | readonly string[],
     message: unknown,
   ): Promise<number> {
-    if (typeof uids === 'string') {
-      // The hot path: one uid, whose connections are a set already.
-      return this.deliver(this.registry.clientsOf(uids), message);
-    }
-    return this.deliver(
-      this.collect(uids, (uid) => this.registry.clientsOf(uid)),
-      message,
-    );
+    return this.deliverToUids(uids, message);
+  }
+
+  /**
+   * Many `sendToUid`s in one call, in order: what the batched text commands use, so that a run
+   * of lines costs one promise, not one per line. Resolves to the count of each.
+   */
+  async sendToUidBatch(
+    sends: ReadonlyArray<{
+      uids: string | readonly string[];
+      message: unknown;
+    }>,
+  ): Promise<number[]> {
+    return sends.map(({ uids, message }) => this.deliverToUids(uids, message));
   }
 
   async sendToClient(
@@ -194,6 +200,20 @@ export class PushService implements GatewayApi {
       }
       client.socket.close(CloseCode.Normal, 'closed by the server');
     });
+  }
+
+  private deliverToUids(
+    uids: string | readonly string[],
+    message: unknown,
+  ): number {
+    if (typeof uids === 'string') {
+      // The hot path: one uid, whose connections are a set already.
+      return this.deliver(this.registry.clientsOf(uids), message);
+    }
+    return this.deliver(
+      this.collect(uids, (uid) => this.registry.clientsOf(uid)),
+      message,
+    );
   }
 
   /** Writes one frame of `message` to every client but the excluded ones; returns how many. */

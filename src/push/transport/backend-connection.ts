@@ -7,7 +7,7 @@ import type { PushMetrics } from '../../metrics/push-metrics.service.js';
 import { LineSplitter } from './line-splitter.js';
 import type { Reply } from './text.transport.js';
 
-/** Runs lines in order: the reply of each, undefined for an empty line. */
+/** Runs lines in order: the reply to write for each, undefined for none. */
 export type LineRunner = (
   lines: Array<string | PushError>,
 ) => Promise<Array<Reply | undefined>>;
@@ -120,8 +120,7 @@ export class BackendConnection {
       const seconds = (performance.now() - batch.arrived) / 1000;
       for (const reply of replies) {
         this.metrics.lineDone(seconds);
-        // Success without an `id` is silent: write-only backends never need to read.
-        if (reply !== undefined && !(reply.ok && reply.id === undefined)) {
+        if (reply !== undefined) {
           this.reply(JSON.stringify(reply));
         }
       }

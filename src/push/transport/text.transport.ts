@@ -128,24 +128,27 @@ export class TextTransport
     } catch (error) {
       parsed = { failure: error };
     }
-    return (await this.run([parsed]))[0]!;
+    return (await this.run([parsed], false))[0]!;
   }
 
   /**
-   * Runs a connection's lines, in order: the reply of each (undefined for an empty line). Whether
-   * a reply is written is the connection's call: a success without `id` is not.
+   * Runs a connection's lines, in order: the reply to write for each, undefined for none (an
+   * empty line, or a success without `id`: write-only backends never need to read).
    */
   runLines(
     lines: Array<string | PushError>,
   ): Promise<Array<Reply | undefined>> {
-    return this.run(lines.map(parseLine));
+    return this.run(lines.map(parseLine), true);
   }
 
   /**
    * Runs commands one after another; a run of consecutive commands of one batched handler (see
-   * `batched`) goes to it in one call.
+   * `batched`) goes to it in one call. With `silent`, a success without `id` has no reply.
    */
-  private async run(commands: Parsed[]): Promise<Array<Reply | undefined>> {
+  private async run(
+    commands: Parsed[],
+    silent: boolean,
+  ): Promise<Array<Reply | undefined>> {
     const replies: Array<Reply | undefined> = [];
     for (let start = 0; start < commands.length;) {
       const first = commands[start];
@@ -157,14 +160,13 @@ export class TextTransport
         ?.batchOf;
       let end = start + 1;
       if (batchOf !== undefined) {
-        const type = (first as { fields: { type: unknown } }).fields.type;
+        const type = typeOf(first);
         while (end < commands.length && typeOf(commands[end]) === type) {
           end++;
         }
       }
-      replies.push(
-        ...(await this.runBatch(commands.slice(start, end), handler, batchOf)),
-      );
+      const batch = commands.slice(start, end);
+      replies.push(...(await this.runBatch(batch, handler, batchOf, silent)));
       start = end;
     }
     return replies;
@@ -175,6 +177,7 @@ export class TextTransport
     commands: Parsed[],
     handler: MessageHandler | undefined,
     batchOf: BatchedExtras['batchOf'] | undefined,
+    silent: boolean,
   ): Promise<Array<Reply | undefined>> {
     const replies: Array<Reply | undefined> = [];
     const accepted: Array<{ slot: number; id?: ReplyId; payload: unknown }> =
@@ -222,12 +225,13 @@ export class TextTransport
     }
     accepted.forEach(({ slot, id }, index) => {
       const result = results === undefined ? failure : (results[index] ?? null);
-      replies[slot] =
-        results === undefined || result instanceof Error
-          ? this.failure(result, id)
-          : id === undefined
-            ? { ok: true, result }
-            : { id, ok: true, result };
+      if (results === undefined || result instanceof Error) {
+        replies[slot] = this.failure(result, id);
+      } else if (id !== undefined) {
+        replies[slot] = { id, ok: true, result };
+      } else if (!silent) {
+        replies[slot] = { ok: true, result };
+      }
     });
     return replies;
   }
