@@ -9,6 +9,7 @@ export type { PushgateExtras } from './pushgate.module-definition.js';
 export { startPushgate, type PushgateAddresses } from './start-pushgate.js';
 export { PushConfig, type PushgateOptions } from './config/push-config.js';
 export { PushService } from './push/push.service.js';
+export { batched, type BatchedExtras } from './push/transport/batched.js';
 export type { GatewayApi, SendToAllOptions } from './push/gateway-api.js';
 export type { ClientInfo, Session } from './registry/client.js';
 export {

@@ -17,6 +17,11 @@ export class PushEvents {
     @Optional() private readonly emitter?: EventEmitter2,
   ) {}
 
+  /** Whether anyone can receive events at all; when not, a caller may skip preparing one. */
+  get active(): boolean {
+    return this.emitter !== undefined || this.webhook.enabled;
+  }
+
   emit<K extends PushgateEventName>(name: K, payload: PushgateEvents[K]): void {
     this.webhook.enqueue(name, payload);
     try {

@@ -38,11 +38,15 @@ export class WebhookService implements OnApplicationShutdown {
 
   constructor(private readonly config: PushConfig) {}
 
+  get enabled(): boolean {
+    return this.config.webhookUrl !== '';
+  }
+
   enqueue<K extends PushgateEventName>(
     name: K,
     payload: PushgateEvents[K],
   ): void {
-    if (this.config.webhookUrl === '' || this.stopped) {
+    if (!this.enabled || this.stopped) {
       return;
     }
     if (this.queue.length >= this.config.webhookMaxQueue) {

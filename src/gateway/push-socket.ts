@@ -1,8 +1,10 @@
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Observable } from 'rxjs';
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { CloseCode } from '../common/protocol/close-code.js';
+import type { PushEvents } from '../events/push-events.service.js';
 import type { PushMetrics } from '../metrics/push-metrics.service.js';
 import type { Client, ClientSocket } from '../registry/client.js';
 import type { UidRegistry } from '../registry/uid-registry.service.js';
@@ -20,6 +22,7 @@ export interface Handshake {
 export interface SocketContext {
   /** Where each socket's client is registered; it is forgotten there the moment the server closes it. */
   registry: UidRegistry;
+  events: PushEvents;
   metrics: PushMetrics;
   /** Unsent bytes beyond which a client counts as too slow and is closed. */
   maxBufferedBytes: number;
@@ -31,13 +34,16 @@ export class PushSocket extends WebSocket implements ClientSocket {
   context!: SocketContext;
   /** Its registry entry, set by the gateway when the connection opens. */
   client!: Client;
-  handshake!: Handshake;
+  /** The request that opened it, kept only when a `BindGuard` will want it. */
+  handshake: Handshake | undefined = undefined;
   /** The TCP socket under the WebSocket, from the upgrade request. */
   tcp!: Duplex;
   /** Heartbeat sweeps since the client last sent anything. */
   silentSweeps = 0;
   /** The message handlers of every gateway on this server, merged by the adapter. */
   handlers: MessageMappingProperties[] | undefined = undefined;
+  /** Nest's way to turn a handler's result into the reply, from the first gateway bound. */
+  transform: ((result: unknown) => Observable<unknown>) | undefined = undefined;
   /** Settles when every frame received so far has been handled. */
   handled: Promise<void> = SETTLED;
   /** Frames received and not handled yet. */
@@ -73,4 +79,5 @@ export class PushSocket extends WebSocket implements ClientSocket {
   }
 }
 
-const SETTLED = Promise.resolve();
+/** The `handled` of a socket with no frame waiting. */
+export const SETTLED = Promise.resolve();

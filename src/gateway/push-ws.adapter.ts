@@ -2,13 +2,13 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import { lastValueFrom, type Observable } from 'rxjs';
-import type { WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { BinaryFrameError } from '../common/errors/binary-frame.error.js';
 import { UnknownTypeError } from '../common/errors/unknown-type.error.js';
 import { CloseCode } from '../common/protocol/close-code.js';
 import { SHUTDOWN_PHASE_MS } from '../common/shutdown.js';
 import { parseClientMessage } from './parse-client-message.js';
-import { PushSocket } from './push-socket.js';
+import { PushSocket, SETTLED } from './push-socket.js';
 import { sendError } from './send-error.js';
 
 /** Frames of one client that may wait for their turn before the socket stops being read. */
@@ -27,6 +27,11 @@ export class PushWsAdapter extends WsAdapter {
     private readonly maxFrameBytes: number,
   ) {
     super(app, { messageParser: parseClientMessage });
+    const receive = (socket: PushSocket, frame: Buffer, isBinary: boolean) =>
+      this.receive(socket, frame, isBinary);
+    this.onMessage = function (frame, isBinary) {
+      receive(this as PushSocket, frame, isBinary);
+    };
   }
 
   override create(port: number, options: Record<string, unknown> = {}) {
@@ -46,9 +51,7 @@ export class PushWsAdapter extends WsAdapter {
    */
   override bindErrorHandler(server: WebSocketServer): WebSocketServer {
     server.on('connection', (socket: PushSocket) =>
-      socket.on('error', (error) =>
-        this.logger.debug(`client socket closed: ${error.message}`),
-      ),
+      socket.on('error', this.onSocketError),
     );
     server.on('error', (error) => this.logger.error(error));
     return server;
@@ -69,9 +72,8 @@ export class PushWsAdapter extends WsAdapter {
       return;
     }
     socket.handlers = handlers;
-    socket.on('message', (frame: Buffer, isBinary: boolean) =>
-      this.receive(socket, frame, isBinary, transform),
-    );
+    socket.transform = transform;
+    socket.on('message', this.onMessage);
   }
 
   /** Stops accepting, closes every client with 1001 and waits until all are gone. */
@@ -85,28 +87,39 @@ export class PushWsAdapter extends WsAdapter {
     await closed;
   }
 
+  // Listeners shared by every socket (`this` in them is the socket): per-connection closures
+  // would cost memory for as long as the connection lives.
+  private readonly onSocketError = (error: Error) =>
+    this.logger.debug(`client socket closed: ${error.message}`);
+
+  /** The `message` listener of every socket: `this` in it is the socket. */
+  private readonly onMessage: (
+    this: WebSocket,
+    frame: Buffer,
+    isBinary: boolean,
+  ) => void;
+
   /**
    * Takes a frame: it counts as a sign of life at once, and runs after the frames before it, so a
    * client's messages are handled in the order it sent them (an `init` before what follows it).
    * A client with too many frames waiting stops being read, so it is held back by TCP instead of
    * being buffered here.
    */
-  private receive(
-    socket: PushSocket,
-    frame: Buffer,
-    isBinary: boolean,
-    transform: Transform,
-  ): void {
+  private receive(socket: PushSocket, frame: Buffer, isBinary: boolean): void {
     socket.silentSweeps = 0;
     if (++socket.waiting === MAX_WAITING_FRAMES) {
       socket.pause();
     }
     socket.handled = socket.handled
-      .then(() => this.handle(socket, frame, isBinary, transform))
+      .then(() => this.handle(socket, frame, isBinary))
       .catch((error: unknown) => this.logger.error(error))
       .finally(() => {
         if (socket.waiting-- === MAX_WAITING_FRAMES) {
           socket.resume();
+        }
+        if (socket.waiting === 0) {
+          // Idle: drop the settled chain instead of keeping it for the connection's lifetime.
+          socket.handled = SETTLED;
         }
       });
   }
@@ -115,7 +128,6 @@ export class PushWsAdapter extends WsAdapter {
     socket: PushSocket,
     frame: Buffer,
     isBinary: boolean,
-    transform: Transform,
   ): Promise<void> {
     let message: { event: string; data: unknown } | void;
     try {
@@ -136,7 +148,7 @@ export class PushWsAdapter extends WsAdapter {
     }
     // Nest's handler wrapper has already answered a failure through the exception filter.
     const reply = await lastValueFrom(
-      transform(handler.callback(data, event)),
+      socket.transform!(handler.callback(data, event)),
       {
         defaultValue: undefined,
       },

@@ -8,7 +8,7 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
-import type { WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { UnauthorizedError } from '../common/errors/unauthorized.error.js';
 import type { ServerMessage } from '../common/protocol/server-messages.js';
 import { PushValidationPipe } from '../common/validation/push-validation.pipe.js';
@@ -50,6 +50,7 @@ export class PushGateway
   ) {
     this.context = {
       registry,
+      events,
       metrics,
       maxBufferedBytes: config.maxBufferedBytes,
     };
@@ -60,30 +61,25 @@ export class PushGateway
   }
 
   handleConnection(socket: PushSocket, request: IncomingMessage): void {
-    const client = this.registry.add(socket);
     socket.context = this.context;
-    socket.client = client;
+    socket.client = this.registry.add(socket);
     socket.tcp = request.socket;
-    socket.handshake = {
-      url: request.url ?? '/',
-      headers: request.headers,
-      remoteAddress: request.socket.remoteAddress,
-    };
-    // Nest's disconnect hook gets the close code only; the reason is worth reporting too.
-    socket.once('close', (code, reason) => {
-      this.registry.remove(client);
-      this.events.emit(PushgateEvent.Disconnected, {
-        client_id: client.id,
-        uid: client.uid ?? null,
-        groups: [...(client.groups ?? [])],
-        code,
-        reason: reason.toString(),
+    // The request's headers live as long as the connection once kept: only for a guard to read.
+    if (this.bindGuard !== null) {
+      socket.handshake = {
+        url: request.url ?? '/',
+        headers: request.headers,
+        remoteAddress: request.socket.remoteAddress,
+      };
+    }
+    // `on`, not `once`: it fires once anyway, and `once` would add a wrapper per connection.
+    socket.on('close', onClose);
+    if (this.events.active) {
+      this.events.emit(PushgateEvent.Connected, {
+        client_id: socket.client.id,
+        remote_address: request.socket.remoteAddress ?? null,
       });
-    });
-    this.events.emit(PushgateEvent.Connected, {
-      client_id: client.id,
-      remote_address: socket.handshake.remoteAddress ?? null,
-    });
+    }
   }
 
   /** Binds the connection to a uid; a second `init` moves it to the new uid. */
@@ -100,7 +96,7 @@ export class PushGateway
         uid,
         client,
         message,
-        handshake,
+        handshake: handshake!,
       }))
     ) {
       throw new UnauthorizedError(`this connection may not bind uid "${uid}"`);
@@ -115,4 +111,22 @@ export class PushGateway
   /** The answer to a ping. The adapter already counted it as a sign of life; nothing else to do. */
   @SubscribeMessage(ClientMessage.Pong)
   pong(): void {}
+}
+
+/**
+ * `close` listener, one for all sockets: the connection leaves the registry (if the server did not
+ * close it already) and is announced with its close code and reason, which Nest's disconnect hook
+ * would not pass on.
+ */
+function onClose(this: WebSocket, code: number, reason: Buffer): void {
+  const { context, client } = this as PushSocket;
+  const { registry, events } = context;
+  registry.remove(client);
+  events.emit(PushgateEvent.Disconnected, {
+    client_id: client.id,
+    uid: client.uid ?? null,
+    groups: [...(client.groups ?? [])],
+    code,
+    reason: reason.toString(),
+  });
 }

@@ -17,7 +17,6 @@ import { UnknownTypeError } from '../../common/errors/unknown-type.error.js';
 import {
   asObject,
   parseObject,
-  type PushMessage,
   toMessage,
 } from '../../common/protocol/parse-message.js';
 import { SHUTDOWN_PHASE_MS } from '../../common/shutdown.js';
