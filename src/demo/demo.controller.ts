@@ -1,7 +1,6 @@
 import {
   Controller,
   Get,
-  Header,
   NotFoundException,
   Param,
   Res,
@@ -36,14 +35,14 @@ export class DemoController {
   ) {}
 
   @Get()
-  @Header('content-type', 'text/html; charset=utf-8')
-  page(): string {
+  page(@Res({ passthrough: true }) response: Response): string {
     if (!this.config.demoPage) {
       throw new NotFoundException();
     }
     const textHost = ['0.0.0.0', '::'].includes(this.config.textHost)
       ? '127.0.0.1'
       : this.config.textHost;
+    response.type('html');
     // The port really bound: the setting may be 0.
     return demoPage({ textHost, textPort: this.textPort.address().port });
   }
