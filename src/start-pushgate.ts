@@ -33,7 +33,7 @@ export async function startPushgate(
     ['/api/push', '/api/commands'],
     apiBodyParser(Math.max(config.maxLineBytes, API_BODY_MIN_BYTES)),
   );
-  app.useWebSocketAdapter(new PushWsAdapter(app, config.maxFrameBytes));
+  app.useWebSocketAdapter(new PushWsAdapter(app));
   const transport = app.get(TextTransport);
   app.connectMicroservice({ strategy: transport });
   try {
@@ -48,7 +48,8 @@ export async function startPushgate(
   const metrics = app.get(MetricsServer).address();
   const logger = new Logger('Pushgate');
   logger.log(`WebSocket  ws://${hostPort(ws)}`);
-  logger.log(`Text       tcp://${hostPort(text)}`);
+  const textScheme = config.textTlsCert === '' ? 'tcp' : 'tls';
+  logger.log(`Text       ${textScheme}://${hostPort(text)}`);
   if (metrics !== undefined) {
     logger.log(`Metrics    http://${hostPort(metrics)}/metrics`);
   }

@@ -25,10 +25,20 @@ describe('the server process', () => {
   }
 
   it('logs one line per listener at start-up, with the ports it really bound', async () => {
-    const { server, wsPort, textPort } = await startProcess();
+    const { server, wsPort, textPort } = await startProcess({
+      PUSH_JWT_SECRET: 'k'.repeat(32),
+    });
     expect(wsPort).toBeGreaterThan(0);
     expect(textPort).toBeGreaterThan(0);
     expect(server.output).toHaveLength(2);
+  });
+
+  it('warns at start-up when any client can bind any uid', async () => {
+    const { server } = await startProcess();
+    expect(server.output).toHaveLength(3);
+    expect(server.output[0]).toMatch(
+      /WARN .*Any client can bind any uid: set PUSH_JWT_SECRET/,
+    );
   });
 
   it('on SIGTERM closes WebSockets with 1001, answers pending lines, and exits 0 within 5 s', async () => {

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-import { loadTextAddress } from '../config/load-config.js';
+import { readFileSync } from 'node:fs';
+import { mintToken } from '../auth/mint-token.js';
+import { loadSettings } from '../config/load-config.js';
 import { PushClient } from '../sdk/node/push-client.js';
 import { PushClientError } from '../sdk/node/push-client-error.js';
-import { parse, runCommand, USAGE } from './run-command.js';
+import { type Options, parse, runCommand, USAGE } from './run-command.js';
 import { UsageError } from './usage-error.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -12,13 +14,27 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const address = loadTextAddress();
+  if (command === 'token') {
+    console.log(await token(options));
+    return 0;
+  }
+  const { textHost, textPort, textSecret } = loadSettings([
+    'textHost',
+    'textPort',
+    'textSecret',
+  ]);
   const client = new PushClient({
-    host: options.host ?? address.host,
-    port: integer(options.port, '--port', 1, 65535) ?? address.port,
+    // An address a server binds to listen everywhere is reached on loopback.
+    host:
+      options.host ??
+      (textHost === '0.0.0.0' || textHost === '::' ? '127.0.0.1' : textHost),
+    port: integer(options.port, '--port', 1, 65535) ?? textPort,
     timeoutMs: integer(options.timeout, '--timeout', 1, 3_600_000),
     // A one-shot command waits for a server that is restarting, but not for long.
     maxReconnectDelayMs: 1000,
+    secret: textSecret || undefined,
+    tls:
+      options.ca !== undefined ? { ca: readFileSync(options.ca) } : options.tls,
   });
   try {
     console.log(
@@ -31,6 +47,21 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await client.close();
   }
+}
+
+/** A token for `--uid`, signed with `PUSH_JWT_SECRET`, valid for `--ttl` seconds (default 60). */
+function token(options: Options): Promise<string> {
+  if (options.uid?.length !== 1) {
+    throw new UsageError('token needs --uid, once');
+  }
+  const { jwtSecret } = loadSettings(['jwtSecret']);
+  if (jwtSecret === '') {
+    throw new UsageError(
+      'PUSH_JWT_SECRET is not set: token signs with the secret the server checks tokens with',
+    );
+  }
+  const ttl = integer(options.ttl, '--ttl', 1, 31_536_000) ?? 60;
+  return mintToken(jwtSecret, options.uid[0], ttl);
 }
 
 function integer(

@@ -17,21 +17,30 @@ Commands:
   call    TYPE [FIELDS]
           Runs any text-port command; FIELDS is a JSON object, e.g.
           pushgate call getSession '{"client_id":"..."}'
+  token   --uid U [--ttl SECONDS]
+          Prints a token that lets a browser bind U (init's "token"), signed with
+          PUSH_JWT_SECRET, valid for SECONDS (default 60). Needs no server.
   help    This text.
 
 Options:
   --host H       text-port host (default: PUSH_TEXT_HOST, else 127.0.0.1)
   --port P       text port (default: PUSH_TEXT_PORT, else 8806)
   --timeout MS   milliseconds to wait for the server (default 5000)
+  --tls          connect with TLS (a server with PUSH_TEXT_TLS_CERT)
+  --ca FILE      with TLS, trust the PEM certificate(s) in FILE (implies --tls)
 
-The result is printed as JSON. A failed command prints its error code and message to
-stderr and exits with 1; a command line that cannot be run exits with 2.`;
+The secret of the text port, if any, is read from PUSH_TEXT_SECRET.
+The result is printed as JSON (a token, as it is). A failed command prints its error code
+and message to stderr and exits with 1; a command line that cannot be run exits with 2.`;
 
 /** The options every subcommand accepts; each subcommand reads the ones it needs. */
 export const OPTIONS = {
   host: { type: 'string' },
   port: { type: 'string' },
   timeout: { type: 'string' },
+  tls: { type: 'boolean' },
+  ca: { type: 'string' },
+  ttl: { type: 'string' },
   uid: { type: 'string', multiple: true },
   client: { type: 'string', multiple: true },
   group: { type: 'string', multiple: true },

@@ -60,20 +60,17 @@ function coerce(text: string, defaultValue: unknown): unknown {
 }
 
 /**
- * Where a client finds the text port, from `PUSH_TEXT_HOST` and `PUSH_TEXT_PORT` alone (the
- * command line reads no other setting, so a bad one it does not use cannot stop it). An address a
- * server binds to listen everywhere is reached on loopback.
+ * Only the named settings, from their variables: the command line reads no others, so that a bad
+ * setting it does not use cannot stop it.
  */
-export function loadTextAddress(env: Environment = process.env): {
-  host: string;
-  port: number;
-} {
-  const { textHost, textPort } = loadConfig(
+export function loadSettings<K extends keyof PushConfig>(
+  keys: readonly K[],
+  env: Environment = process.env,
+): Pick<PushConfig, K> {
+  return loadConfig(
     {},
-    { PUSH_TEXT_HOST: env.PUSH_TEXT_HOST, PUSH_TEXT_PORT: env.PUSH_TEXT_PORT },
+    Object.fromEntries(
+      keys.map((key) => [CONFIG_ENV[key], env[CONFIG_ENV[key]]]),
+    ),
   );
-  return {
-    host: textHost === '0.0.0.0' || textHost === '::' ? '127.0.0.1' : textHost,
-    port: textPort,
-  };
 }

@@ -1,6 +1,7 @@
 import { applyDecorators, type LogLevel } from '@nestjs/common';
 import {
   IsBoolean,
+  IsEmpty,
   IsIn,
   IsInt,
   IsNotEmpty,
@@ -24,6 +25,9 @@ export const LOG_LEVELS = [
 const MIB = 1024 * 1024;
 
 const API_KEY_RULE = 'must be at least 16 characters when set';
+
+const TEXT_SECRET_RULE =
+  'must be at least 16 characters; it is required when PUSH_TEXT_HOST is not a loopback address';
 
 const WEBHOOK_SECRET_RULE =
   'must be at least 16 characters when PUSH_WEBHOOK_URL is set';
@@ -49,6 +53,70 @@ export class PushConfig {
   /** Port of the text protocol; 0 picks a free port. */
   @IntRange(0, 65535)
   textPort = 8806;
+
+  /**
+   * Secret a text connection must send first (`{"type":"auth","secret":...}`); required when
+   * `textHost` is not a loopback address.
+   */
+  @ValidateIf(
+    (config: PushConfig) =>
+      config.textSecret !== '' || !isLoopback(config.textHost),
+  )
+  @IsString({ message: TEXT_SECRET_RULE })
+  @MinLength(16, { message: TEXT_SECRET_RULE })
+  textSecret = '';
+
+  /** PEM certificate file of the text port, for TLS; with `textTlsKey`. */
+  @ValidateIf((config: PushConfig) => config.textTlsKey !== '')
+  @IsNotEmpty({ message: 'must be set with PUSH_TEXT_TLS_KEY' })
+  textTlsCert = '';
+
+  /** PEM private key file of the text port, for TLS; with `textTlsCert`. */
+  @ValidateIf((config: PushConfig) => config.textTlsCert !== '')
+  @IsNotEmpty({ message: 'must be set with PUSH_TEXT_TLS_CERT' })
+  textTlsKey = '';
+
+  /**
+   * HS256 key of the tokens browsers bind with. Set it (or `jwtPublicKey`) and `init` must carry a
+   * token whose `sub` is the uid.
+   */
+  @ValidateIf((config: PushConfig) => config.jwtSecret !== '')
+  @MinLength(32, {
+    message: 'must be at least 32 characters (256 bits for HS256)',
+  })
+  jwtSecret = '';
+
+  /** PEM public key (the text, or a file holding it) checking RS256 and ES256 tokens instead. */
+  @ValidateIf(
+    (config: PushConfig) =>
+      config.jwtSecret !== '' && config.jwtPublicKey !== '',
+  )
+  @IsEmpty({ message: 'cannot be set with PUSH_JWT_SECRET: choose one' })
+  jwtPublicKey = '';
+
+  /** Origins (comma-separated) whose pages may open a WebSocket; empty: any. */
+  @IsString()
+  allowedOrigins = '';
+
+  /** WebSocket connections the server takes; beyond, upgrades get 503. */
+  @IntRange(1, 10_000_000)
+  maxConnections = 100_000;
+
+  /** WebSocket connections one remote address may hold; beyond, upgrades get 503. 0: no limit. */
+  @IntRange(0, 10_000_000)
+  maxConnectionsPerIp = 1000;
+
+  /** Messages per second a browser may send, on average; beyond, it is warned, then closed (1008). */
+  @IntRange(1, 100_000)
+  maxMessagesPerSecond = 20;
+
+  /** Messages a browser may send in a burst above that rate. */
+  @IntRange(1, 100_000)
+  maxMessagesBurst = 50;
+
+  /** `init`s per minute one connection may send (re-binding storms); beyond, `rate_limited`. */
+  @IntRange(1, 100_000)
+  maxInitsPerMinute = 30;
 
   /** Milliseconds between two `{"type":"ping"}` sweeps over all WebSockets. */
   @IntRange(10, 3_600_000)
@@ -134,6 +202,17 @@ export const CONFIG_ENV: { readonly [K in keyof PushConfig]: string } = {
   wsPort: 'PUSH_WS_PORT',
   textHost: 'PUSH_TEXT_HOST',
   textPort: 'PUSH_TEXT_PORT',
+  textSecret: 'PUSH_TEXT_SECRET',
+  textTlsCert: 'PUSH_TEXT_TLS_CERT',
+  textTlsKey: 'PUSH_TEXT_TLS_KEY',
+  jwtSecret: 'PUSH_JWT_SECRET',
+  jwtPublicKey: 'PUSH_JWT_PUBLIC_KEY',
+  allowedOrigins: 'PUSH_ALLOWED_ORIGINS',
+  maxConnections: 'PUSH_MAX_CONNECTIONS',
+  maxConnectionsPerIp: 'PUSH_MAX_CONNECTIONS_PER_IP',
+  maxMessagesPerSecond: 'PUSH_MAX_MESSAGES_PER_SEC',
+  maxMessagesBurst: 'PUSH_MAX_MESSAGES_BURST',
+  maxInitsPerMinute: 'PUSH_MAX_INITS_PER_MIN',
   pingIntervalMs: 'PUSH_PING_INTERVAL_MS',
   pingLimit: 'PUSH_PING_LIMIT',
   maxLineBytes: 'PUSH_MAX_LINE_BYTES',
@@ -161,6 +240,13 @@ function IntRange(min: number, max: number): PropertyDecorator {
     IsInt({ message }),
     Min(min, { message }),
     Max(max, { message }),
+  );
+}
+
+/** Whether a host name or address is this machine's own loopback, which nothing else can reach. */
+export function isLoopback(host: string): boolean {
+  return (
+    host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host)
   );
 }
 

@@ -7,7 +7,10 @@ import { CloseCode } from '../common/protocol/close-code.js';
 import type { PushEvents } from '../events/push-events.service.js';
 import type { PushMetrics } from '../metrics/push-metrics.service.js';
 import type { Client, ClientSocket } from '../registry/client.js';
+import type { PushConfig } from '../config/push-config.js';
 import type { UidRegistry } from '../registry/uid-registry.service.js';
+import type { ConnectionGate } from './connection-gate.service.js';
+import type { TokenBucket } from './token-bucket.js';
 import { textFrame } from './text-frame.js';
 
 /** What is kept of the HTTP request that opened a WebSocket: enough to decide about the connection. */
@@ -24,8 +27,9 @@ export interface SocketContext {
   registry: UidRegistry;
   events: PushEvents;
   metrics: PushMetrics;
-  /** Unsent bytes beyond which a client counts as too slow and is closed. */
-  maxBufferedBytes: number;
+  /** Who may connect; told of every connection that closes. */
+  gate: ConnectionGate;
+  config: PushConfig;
 }
 
 /** The server side of one browser connection: a `ws` socket plus what Pushgate keeps per connection. */
@@ -38,6 +42,16 @@ export class PushSocket extends WebSocket implements ClientSocket {
   handshake: Handshake | undefined = undefined;
   /** The TCP socket under the WebSocket, from the upgrade request. */
   tcp!: Duplex;
+  /** The remote address, kept when connections are counted per address. */
+  address: string | undefined = undefined;
+  /** Its allowance of messages, made at its first message. */
+  messages: TokenBucket | undefined = undefined;
+  /** Its allowance of `init`s, made at its first `init`. */
+  inits: TokenBucket | undefined = undefined;
+  /** Warned for going over the message rate, and not back under it for long enough since. */
+  warned = false;
+  /** Refused bindings in a row. */
+  refusals = 0;
   /** Heartbeat sweeps since the client last sent anything. */
   silentSweeps = 0;
   /** The message handlers of every gateway on this server, merged by the adapter. */
@@ -60,7 +74,7 @@ export class PushSocket extends WebSocket implements ClientSocket {
     // Written to the TCP socket as one ready frame: the fast path of every push. `ws` itself
     // writes only control frames (pong, close) to it, each whole, so frames never interleave.
     this.tcp.write(textFrame(text));
-    if (this.tcp.writableLength > this.context.maxBufferedBytes) {
+    if (this.tcp.writableLength > this.context.config.maxBufferedBytes) {
       this.context.metrics.slowConsumerClosed();
       this.close(
         CloseCode.TryAgainLater,

@@ -1,15 +1,20 @@
 import type { INestApplicationContext } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import { lastValueFrom, type Observable } from 'rxjs';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { BinaryFrameError } from '../common/errors/binary-frame.error.js';
+import { RateLimitedError } from '../common/errors/rate-limited.error.js';
 import { UnknownTypeError } from '../common/errors/unknown-type.error.js';
 import { CloseCode } from '../common/protocol/close-code.js';
 import { SHUTDOWN_PHASE_MS } from '../common/shutdown.js';
+import { PushConfig } from '../config/push-config.js';
+import { ConnectionGate } from './connection-gate.service.js';
 import { parseClientMessage } from './parse-client-message.js';
 import { PushSocket, SETTLED } from './push-socket.js';
 import { sendError } from './send-error.js';
+import { TokenBucket } from './token-bucket.js';
 
 /** Frames of one client that may wait for their turn before the socket stops being read. */
 const MAX_WAITING_FRAMES = 16;
@@ -22,11 +27,13 @@ type Transform = (result: unknown) => Observable<unknown>;
  * bad input is answered with an error instead of being dropped, and shutdown says goodbye (1001).
  */
 export class PushWsAdapter extends WsAdapter {
-  constructor(
-    app: INestApplicationContext,
-    private readonly maxFrameBytes: number,
-  ) {
+  private readonly config: PushConfig;
+  private readonly gate: ConnectionGate;
+
+  constructor(app: INestApplicationContext) {
     super(app, { messageParser: parseClientMessage });
+    this.config = app.get(PushConfig);
+    this.gate = app.get(ConnectionGate);
     const receive = (socket: PushSocket, frame: Buffer, isBinary: boolean) =>
       this.receive(socket, frame, isBinary);
     this.onMessage = function (frame, isBinary) {
@@ -38,7 +45,24 @@ export class PushWsAdapter extends WsAdapter {
     return super.create(port, {
       ...options,
       WebSocket: PushSocket,
-      maxPayload: this.maxFrameBytes,
+      maxPayload: this.config.maxFrameBytes,
+      // Origins and connection limits are checked before the upgrade is answered.
+      verifyClient: (
+        { origin, req }: { origin?: string; req: IncomingMessage },
+        done: (ok: boolean, status?: number, reason?: string) => void,
+      ) => {
+        const refusal = this.gate.check(
+          origin || undefined,
+          req.socket.remoteAddress,
+        );
+        if (refusal === undefined) {
+          return done(true);
+        }
+        this.logger.debug(
+          `upgrade refused (${refusal.status}): ${refusal.reason}`,
+        );
+        done(false, refusal.status, refusal.reason);
+      },
       // How long a closing socket waits for the peer's close frame before it is destroyed.
       closeTimeout: SHUTDOWN_PHASE_MS,
     }) as WebSocketServer;
@@ -107,6 +131,9 @@ export class PushWsAdapter extends WsAdapter {
    */
   private receive(socket: PushSocket, frame: Buffer, isBinary: boolean): void {
     socket.silentSweeps = 0;
+    if (!this.withinRate(socket)) {
+      return;
+    }
     if (++socket.waiting === MAX_WAITING_FRAMES) {
       socket.pause();
     }
@@ -122,6 +149,39 @@ export class PushWsAdapter extends WsAdapter {
           socket.handled = SETTLED;
         }
       });
+  }
+
+  /**
+   * Whether a frame is within the client's rate (`PUSH_MAX_MESSAGES_PER_SEC`, bursts of
+   * `PUSH_MAX_MESSAGES_BURST`). The first frame over it is dropped with a `rate_limited` warning;
+   * another before the allowance has refilled closes the connection (1008).
+   */
+  private withinRate(socket: PushSocket): boolean {
+    const now = performance.now();
+    const { maxMessagesPerSecond, maxMessagesBurst } = this.config;
+    socket.messages ??= new TokenBucket(
+      maxMessagesPerSecond,
+      maxMessagesBurst,
+      now,
+    );
+    if (socket.warned && socket.messages.isFull(now)) {
+      socket.warned = false;
+    }
+    if (socket.messages.take(now)) {
+      return true;
+    }
+    if (socket.warned) {
+      socket.close(CloseCode.PolicyViolation, 'too many messages');
+    } else {
+      socket.warned = true;
+      sendError(
+        socket,
+        new RateLimitedError(
+          `more than ${maxMessagesPerSecond} messages a second (PUSH_MAX_MESSAGES_PER_SEC); this one was dropped, and the next too many closes the connection`,
+        ),
+      );
+    }
+    return false;
   }
 
   private async handle(

@@ -1,4 +1,4 @@
-import { Inject, UseFilters, UsePipes } from '@nestjs/common';
+import { Inject, Logger, UseFilters, UsePipes } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -9,7 +9,11 @@ import {
 } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { JwtBindGuard } from '../auth/jwt-bind.guard.js';
+import { PushError } from '../common/errors/push.error.js';
+import { RateLimitedError } from '../common/errors/rate-limited.error.js';
 import { UnauthorizedError } from '../common/errors/unauthorized.error.js';
+import { CloseCode } from '../common/protocol/close-code.js';
 import type { ServerMessage } from '../common/protocol/server-messages.js';
 import { PushValidationPipe } from '../common/validation/push-validation.pipe.js';
 import { PushConfig } from '../config/push-config.js';
@@ -18,18 +22,24 @@ import { PushgateEvent } from '../events/pushgate-events.js';
 import { PushMetrics } from '../metrics/push-metrics.service.js';
 import { PushService } from '../push/push.service.js';
 import { UidRegistry } from '../registry/uid-registry.service.js';
-import { BIND_GUARD, type BindGuard } from './bind-guard.js';
+import { BIND_GUARD, type BindGuard, type BindRequest } from './bind-guard.js';
 import { ClientMessage } from './client-message.js';
+import { ConnectionGate } from './connection-gate.service.js';
 import { InitDto } from './dto/init.dto.js';
 import { HeartbeatService } from './heartbeat.service.js';
 import type { PushSocket, SocketContext } from './push-socket.js';
+import { sendError } from './send-error.js';
+import { TokenBucket } from './token-bucket.js';
 import { WsErrorFilter } from './ws-error.filter.js';
 
+/** Refused bindings in a row after which a connection is closed (4401). */
+const MAX_REFUSALS = 3;
+
 /**
- * The browser side: registers each connection, binds it to a uid on `init` (when the
- * application's `BindGuard`, if any, agrees), takes `pong`, and forgets the connection when it
- * closes. It shares the HTTP server of the Nest application (port 0 in the decorator), so its
- * address is `PUSH_WS_HOST:PUSH_WS_PORT`.
+ * The browser side: registers each connection, binds it to a uid on `init` (once the uid is
+ * proven: a token, when `PUSH_JWT_*` is set, and the application's `BindGuard`, if any), takes
+ * `pong`, and forgets the connection when it closes. It shares the HTTP server of the Nest
+ * application (port 0 in the decorator), so its address is `PUSH_WS_HOST:PUSH_WS_PORT`.
  */
 @WebSocketGateway()
 @UseFilters(WsErrorFilter)
@@ -37,35 +47,47 @@ import { WsErrorFilter } from './ws-error.filter.js';
 export class PushGateway
   implements OnGatewayInit<WebSocketServer>, OnGatewayConnection<PushSocket>
 {
+  private readonly logger = new Logger('Pushgate');
   private readonly context: SocketContext;
+  /** Who must agree before `init` binds a uid, in order. */
+  private readonly guards: BindGuard[];
 
   constructor(
     private readonly registry: UidRegistry,
     private readonly push: PushService,
     private readonly events: PushEvents,
     private readonly heartbeat: HeartbeatService,
-    config: PushConfig,
-    @Inject(BIND_GUARD) private readonly bindGuard: BindGuard | null,
+    private readonly gate: ConnectionGate,
+    private readonly config: PushConfig,
+    jwt: JwtBindGuard,
+    @Inject(BIND_GUARD) bindGuard: BindGuard | null,
     metrics: PushMetrics,
   ) {
-    this.context = {
-      registry,
-      events,
-      metrics,
-      maxBufferedBytes: config.maxBufferedBytes,
-    };
+    this.context = { registry, events, metrics, gate, config };
+    this.guards = [jwt.enabled ? jwt : null, bindGuard].filter(
+      (guard): guard is BindGuard => guard !== null,
+    );
   }
 
   afterInit(server: WebSocketServer): void {
     this.heartbeat.start(server.clients as Set<PushSocket>);
+    if (this.guards.length === 0) {
+      this.logger.warn(
+        'Any client can bind any uid: set PUSH_JWT_SECRET (or PUSH_JWT_PUBLIC_KEY) so that init must prove it',
+      );
+    }
   }
 
   handleConnection(socket: PushSocket, request: IncomingMessage): void {
     socket.context = this.context;
     socket.client = this.registry.add(socket);
     socket.tcp = request.socket;
-    // The request's headers live as long as the connection once kept: only for a guard to read.
-    if (this.bindGuard !== null) {
+    if (this.gate.countsAddresses) {
+      socket.address = request.socket.remoteAddress;
+    }
+    this.gate.opened(socket.address);
+    // The request's headers live as long as the connection once kept: only for guards to read.
+    if (this.guards.length > 0) {
       socket.handshake = {
         url: request.url ?? '/',
         headers: request.headers,
@@ -90,22 +112,45 @@ export class PushGateway
   ): Promise<ServerMessage<'init_ok'> | undefined> {
     const { client, handshake } = socket;
     const uid = message.task_id;
-    if (
-      this.bindGuard !== null &&
-      !(await this.bindGuard.canBind({
+    const now = performance.now();
+    const { maxInitsPerMinute } = this.config;
+    socket.inits ??= new TokenBucket(
+      maxInitsPerMinute / 60,
+      maxInitsPerMinute,
+      now,
+    );
+    if (!socket.inits.take(now)) {
+      throw new RateLimitedError(
+        `more than ${maxInitsPerMinute} init messages a minute (PUSH_MAX_INITS_PER_MIN)`,
+      );
+    }
+    for (const guard of this.guards) {
+      const refusal = await refusalOf(guard, {
         uid,
         client,
         message,
         handshake: handshake!,
-      }))
-    ) {
-      throw new UnauthorizedError(`this connection may not bind uid "${uid}"`);
+      });
+      if (refusal !== undefined) {
+        return this.refuse(socket, refusal);
+      }
     }
-    // The connection may have closed while the guard was deciding.
+    socket.refusals = 0;
+    // The connection may have closed while the guards were deciding.
     if (!(await this.push.bindUid(client.id, uid))) {
       return undefined;
     }
     return { type: 'init_ok', task_id: uid, client_id: client.id };
+  }
+
+  /** Answers a refused `init`; a connection refused too often in a row is closed (4401). */
+  private refuse(socket: PushSocket, refusal: PushError): undefined {
+    if (++socket.refusals < MAX_REFUSALS) {
+      throw refusal;
+    }
+    sendError(socket, refusal);
+    socket.close(CloseCode.Unauthorized, 'unauthorized');
+    return undefined;
   }
 
   /** The answer to a ping. The adapter already counted it as a sign of life; nothing else to do. */
@@ -119,9 +164,10 @@ export class PushGateway
  * would not pass on.
  */
 function onClose(this: WebSocket, code: number, reason: Buffer): void {
-  const { context, client } = this as PushSocket;
-  const { registry, events } = context;
+  const { context, client, address } = this as PushSocket;
+  const { registry, events, gate } = context;
   registry.remove(client);
+  gate.closed(address);
   events.emit(PushgateEvent.Disconnected, {
     client_id: client.id,
     uid: client.uid ?? null,
@@ -129,4 +175,24 @@ function onClose(this: WebSocket, code: number, reason: Buffer): void {
     code,
     reason: reason.toString(),
   });
+}
+
+/** Why a guard refuses a binding: the error it threw, or a plain `unauthorized`; undefined if it agrees. */
+async function refusalOf(
+  guard: BindGuard,
+  request: BindRequest,
+): Promise<PushError | undefined> {
+  try {
+    if (await guard.canBind(request)) {
+      return undefined;
+    }
+  } catch (error) {
+    if (error instanceof PushError) {
+      return error;
+    }
+    throw error;
+  }
+  return new UnauthorizedError(
+    `this connection may not bind uid "${request.uid}"`,
+  );
 }

@@ -1,4 +1,4 @@
-import { WebSocket } from 'ws';
+import { type ClientOptions, WebSocket } from 'ws';
 import { MessageQueue } from './message-queue.js';
 
 // oxlint-disable-next-line typescript/no-explicit-any -- test code reads arbitrary JSON fields
@@ -27,10 +27,26 @@ export class WsClient {
     );
   }
 
-  static connect(url: string): Promise<WsClient> {
-    const socket = new WebSocket(url);
+  static connect(url: string, options?: ClientOptions): Promise<WsClient> {
+    const socket = new WebSocket(url, options);
     return new Promise((resolve, reject) => {
       socket.once('open', () => resolve(new WsClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** The HTTP status an upgrade the server refuses is answered with. */
+  static refusal(url: string, options?: ClientOptions): Promise<number> {
+    const socket = new WebSocket(url, options);
+    return new Promise((resolve, reject) => {
+      socket.once('unexpected-response', (_request, response) => {
+        resolve(response.statusCode ?? 0);
+        socket.terminate();
+      });
+      socket.once('open', () => {
+        socket.terminate();
+        reject(new Error('the upgrade was accepted'));
+      });
       socket.once('error', reject);
     });
   }

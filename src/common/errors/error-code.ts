@@ -18,6 +18,8 @@ export const ErrorCode = {
   BinaryFrame: 'binary_frame',
   /** The connection may not do this: bind that uid, say. */
   Unauthorized: 'unauthorized',
+  /** Too many messages (or `init`s) from one WebSocket; the message was dropped. */
+  RateLimited: 'rate_limited',
   /** A WebSocket client sent a backend command such as `send`. */
   Forbidden: 'forbidden',
   /** The server failed while handling a valid message; the details are in its log. */

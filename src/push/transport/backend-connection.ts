@@ -5,6 +5,7 @@ import { IncompleteLineError } from '../../common/errors/incomplete-line.error.j
 import type { PushError } from '../../common/errors/push.error.js';
 import type { PushMetrics } from '../../metrics/push-metrics.service.js';
 import { LineSplitter } from './line-splitter.js';
+import type { TextAuth } from './text-auth.js';
 import type { Reply } from './text.transport.js';
 
 /** Runs lines in order: the reply to write for each, undefined for none. */
@@ -49,13 +50,16 @@ export class BackendConnection {
   private running: Promise<void> | undefined;
   /** The backend has sent everything it will send. */
   private ended = false;
-  /** The server is shutting down: nothing more is read. */
+  /** The server is shutting down, or refused the connection: nothing more is read. */
   private stopping = false;
+  /** The first line has passed `auth`. */
+  private admitted = false;
 
   constructor(
     private readonly socket: Socket,
     private readonly options: BackendConnectionOptions,
     private readonly run: LineRunner,
+    private readonly auth: TextAuth,
     private readonly metrics: PushMetrics,
     private readonly logger: Logger,
   ) {
@@ -116,6 +120,9 @@ export class BackendConnection {
       batch;
       batch = this.batches.shift()
     ) {
+      if (!this.admitted && !this.admit(batch)) {
+        return this.refuse();
+      }
       const replies = await this.run(batch.lines);
       const seconds = (performance.now() - batch.arrived) / 1000;
       for (const reply of replies) {
@@ -137,6 +144,35 @@ export class BackendConnection {
     if (this.ended || this.stopping) {
       this.socket.end();
     }
+  }
+
+  /**
+   * Whether the connection may go on: its first non-empty line is the `auth` line (taken out of
+   * the batch), or no secret is required.
+   */
+  private admit(batch: Batch): boolean {
+    const first = batch.lines.findIndex((line) => line !== '');
+    if (first === -1) {
+      return true;
+    }
+    const verdict = this.auth.check(batch.lines[first]);
+    if (verdict.reply !== undefined) {
+      this.reply(JSON.stringify(verdict.reply));
+    }
+    if (verdict.consumed) {
+      batch.lines = batch.lines.slice(first + 1);
+    }
+    this.admitted = verdict.ok;
+    return verdict.ok;
+  }
+
+  /** Answers a refused connection and ends it; nothing it sent runs. */
+  private refuse(): void {
+    this.stopping = true;
+    this.batches.length = 0;
+    this.socket.pause();
+    this.flush();
+    this.socket.end();
   }
 
   private reply(line: string): void {

@@ -8,7 +8,14 @@ import {
   type MessageHandler,
   Server,
 } from '@nestjs/microservices';
-import { type AddressInfo, createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import {
+  type AddressInfo,
+  createServer,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { toErrorBody } from '../../common/errors/error-body.js';
 import { InvalidMessageError } from '../../common/errors/invalid-message.error.js';
@@ -23,7 +30,9 @@ import { SHUTDOWN_PHASE_MS } from '../../common/shutdown.js';
 import { PushConfig } from '../../config/push-config.js';
 import { PushMetrics } from '../../metrics/push-metrics.service.js';
 import { validateMessage } from '../../common/validation/push-validation.pipe.js';
+import { ConfigError } from '../../config/config.error.js';
 import { BackendConnection } from './backend-connection.js';
+import { TextAuth } from './text-auth.js';
 import type { BatchedExtras } from './batched.js';
 
 type ReplyId = string | number;
@@ -48,21 +57,9 @@ export class TextTransport
   implements CustomTransportStrategy, BeforeApplicationShutdown
 {
   protected override readonly logger = new Logger(TextTransport.name);
-  private readonly server = createServer({ allowHalfOpen: true }, (socket) => {
-    const connection = new BackendConnection(
-      socket,
-      this.config,
-      (lines) => this.runLines(lines),
-      this.metrics,
-      this.logger,
-    );
-    this.connections.add(connection);
-    this.metrics.textConnectionOpened();
-    socket.once('close', () => {
-      this.connections.delete(connection);
-      this.metrics.textConnectionClosed();
-    });
-  });
+  private readonly server: NetServer;
+  private readonly auth: TextAuth;
+
   /** `net.Server#close` only stops accepting, so open connections are tracked to end them too. */
   private readonly connections = new Set<BackendConnection>();
   private closed: Promise<void> | undefined;
@@ -72,6 +69,19 @@ export class TextTransport
     private readonly metrics: PushMetrics,
   ) {
     super();
+    this.auth = new TextAuth(config.textSecret);
+    const accept = (socket: Socket) => this.accept(socket);
+    this.server =
+      config.textTlsCert === ''
+        ? createServer({ allowHalfOpen: true }, accept)
+        : createTlsServer(
+            {
+              allowHalfOpen: true,
+              cert: readSetting(config.textTlsCert, 'PUSH_TEXT_TLS_CERT'),
+              key: readSetting(config.textTlsKey, 'PUSH_TEXT_TLS_KEY'),
+            },
+            accept,
+          );
   }
 
   listen(callback: (error?: Error) => void): void {
@@ -105,6 +115,23 @@ export class TextTransport
 
   unwrap<T>(): T {
     return this.server as T;
+  }
+
+  private accept(socket: Socket): void {
+    const connection = new BackendConnection(
+      socket,
+      this.config,
+      (lines) => this.runLines(lines),
+      this.auth,
+      this.metrics,
+      this.logger,
+    );
+    this.connections.add(connection);
+    this.metrics.textConnectionOpened();
+    socket.once('close', () => {
+      this.connections.delete(connection);
+      this.metrics.textConnectionClosed();
+    });
   }
 
   private async stop(): Promise<void> {
@@ -294,6 +321,17 @@ async function invoke(
   return isObservable(result)
     ? lastValueFrom(result, { defaultValue: undefined })
     : result;
+}
+
+/** A file a setting names, or a start-up error naming the setting. */
+function readSetting(path: string, variable: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new ConfigError([
+      `${variable}="${path}" cannot be read: ${(error as Error).message}`,
+    ]);
+  }
 }
 
 function replyId(fields: Record<string, unknown>): ReplyId | undefined {

@@ -1,6 +1,10 @@
 import type { GatewayApi, SendToAllOptions } from '../../push/gateway-api.js';
 import type { Session } from '../../registry/client.js';
-import { TextConnection } from './text-connection.js';
+import type { ConnectionOptions } from 'node:tls';
+import {
+  TextConnection,
+  type TextConnectionOptions,
+} from './text-connection.js';
 
 export interface PushClientOptions {
   /** Host of the text port. Default `127.0.0.1`. */
@@ -15,15 +19,21 @@ export interface PushClientOptions {
   maxReconnectDelayMs?: number;
   /** Requests that may wait to be written; beyond, a request fails at once with `queue_full`. Default 10,000. */
   maxQueuedRequests?: number;
+  /** The server's `PUSH_TEXT_SECRET`, sent first on every connection. Default none. */
+  secret?: string;
+  /** Connect with TLS (the server sets `PUSH_TEXT_TLS_CERT`): true, or options such as `ca`. Default plain TCP. */
+  tls?: ConnectionOptions | boolean;
 }
 
-const DEFAULTS: Required<PushClientOptions> = {
+const DEFAULTS: TextConnectionOptions = {
   host: '127.0.0.1',
   port: 8806,
   timeoutMs: 5000,
   minReconnectDelayMs: 100,
   maxReconnectDelayMs: 5000,
   maxQueuedRequests: 10_000,
+  secret: undefined,
+  tls: undefined,
 };
 
 /**

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import { backoffDelay } from '../backoff.js';
 import { ClientErrorCode, PushClientError } from './push-client-error.js';
 
@@ -13,6 +14,10 @@ export interface TextConnectionOptions {
   minReconnectDelayMs: number;
   maxReconnectDelayMs: number;
   maxQueuedRequests: number;
+  /** Sent first on every connection (`{"type":"auth","secret":...}`) when set. */
+  secret: string | undefined;
+  /** TLS options (`ca`, `servername`, ...), or true for the defaults; the port is plain TCP when unset. */
+  tls: ConnectionOptions | boolean | undefined;
 }
 
 interface Request {
@@ -24,6 +29,9 @@ interface Request {
   /** Timed out (or failed) already; a reply that comes later is only taken off the list. */
   settled: boolean;
 }
+
+/** The server's error code for a wrong secret. */
+const UNAUTHORIZED = 'unauthorized';
 
 /** Longest reply line accepted, in characters; a server sending more is not a Pushgate. */
 const MAX_REPLY_LENGTH = 64 * 1024 * 1024;
@@ -51,8 +59,13 @@ export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private blocked = false;
   private received = '';
-  /** Set when the peer turned out not to speak the protocol, and dropped for it. */
-  private badReply: PushClientError | undefined;
+  /** Why the connection was dropped on purpose: the peer does not speak the protocol, say. */
+  private dropped: PushClientError | undefined;
+  /** Why the client closed itself: what later requests fail with. */
+  private closedWith = new PushClientError(
+    ClientErrorCode.Closed,
+    'the client is closed',
+  );
 
   constructor(private readonly options: TextConnectionOptions) {
     super();
@@ -62,9 +75,7 @@ export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
   /** Runs any command, `type` plus its fields, and resolves to the reply's `result`. */
   request<T = unknown>(type: string, fields: object = {}): Promise<T> {
     if (this.state === 'closed') {
-      return Promise.reject(
-        new PushClientError(ClientErrorCode.Closed, 'the client is closed'),
-      );
+      return Promise.reject(this.closedWith);
     }
     if (this.waiting.length >= this.options.maxQueuedRequests) {
       return Promise.reject(
@@ -94,15 +105,9 @@ export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
    * Resolves once the socket is closed.
    */
   close(): Promise<void> {
-    if (this.state !== 'closed') {
-      this.setState('closed');
-      clearTimeout(this.reconnectTimer);
-      const closed = new PushClientError(
-        ClientErrorCode.Closed,
-        'the client was closed',
-      );
-      this.waiting.splice(0).forEach((request) => this.fail(request, closed));
-    }
+    this.stop(
+      new PushClientError(ClientErrorCode.Closed, 'the client was closed'),
+    );
     const { socket } = this;
     if (socket === undefined) {
       return Promise.resolve();
@@ -118,14 +123,29 @@ export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
     });
   }
 
+  /** Stops reconnecting and fails the requests not sent yet with `reason`. */
+  private stop(reason: PushClientError): void {
+    if (this.state !== 'closed') {
+      this.closedWith = reason;
+      this.setState('closed');
+      clearTimeout(this.reconnectTimer);
+      this.waiting.splice(0).forEach((request) => this.fail(request, reason));
+    }
+  }
+
   private open(): void {
     this.setState('connecting');
-    const socket = connect(this.options.port, this.options.host);
+    const { host, port, tls } = this.options;
+    const socket =
+      tls === undefined || tls === false
+        ? connect(port, host)
+        : connectTls({ host, port, ...(tls === true ? {} : tls) });
     this.socket = socket;
     socket.setNoDelay(true);
     socket.setEncoding('utf8');
-    socket.on('connect', () => {
+    socket.on(tls ? 'secureConnect' : 'connect', () => {
       this.attempt = 0;
+      this.authenticate();
       this.setState('connected');
       this.flush();
     });
@@ -139,17 +159,45 @@ export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
     socket.on('close', () => this.onClose());
   }
 
+  /**
+   * Writes the `auth` line ahead of any request. The server answers it in order like any line; a
+   * refusal closes the client, since a wrong secret stays wrong however often it is retried.
+   */
+  private authenticate(): void {
+    const { secret, timeoutMs } = this.options;
+    if (secret === undefined) {
+      return;
+    }
+    const id = this.nextId++;
+    this.written.set(id, {
+      id,
+      line: '',
+      resolve: () => undefined,
+      reject: (error) => {
+        if (error.code === UNAUTHORIZED) {
+          this.stop(error);
+        }
+        if (error.code !== ClientErrorCode.ConnectionLost) {
+          this.drop(error);
+        }
+      },
+      timer: setTimeout(() => this.expire(id), timeoutMs),
+      settled: false,
+    });
+    this.socket!.write(JSON.stringify({ type: 'auth', secret, id }) + '\n');
+  }
+
   private onClose(): void {
     this.socket = undefined;
     this.blocked = false;
     this.received = '';
     const lost =
-      this.badReply ??
+      this.dropped ??
       new PushClientError(
         ClientErrorCode.ConnectionLost,
         'the connection dropped before the reply came; the command may or may not have run',
       );
-    this.badReply = undefined;
+    this.dropped = undefined;
     [...this.written.values()].forEach((request) => this.fail(request, lost));
     this.written.clear();
     if (this.state === 'closed') {
@@ -197,10 +245,17 @@ export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
 
   /** The peer is not speaking the protocol: drop it, and fail what was written to it. */
   private abandon(what: string): void {
-    this.badReply = new PushClientError(
-      ClientErrorCode.BadReply,
-      `${this.options.host}:${this.options.port} sent ${what}, which is not a Pushgate reply`,
+    this.drop(
+      new PushClientError(
+        ClientErrorCode.BadReply,
+        `${this.options.host}:${this.options.port} sent ${what}, which is not a Pushgate reply`,
+      ),
     );
+  }
+
+  /** Ends the connection; what was written to it fails with `reason`. */
+  private drop(reason: PushClientError): void {
+    this.dropped = reason;
     this.socket?.destroy();
   }
 
