@@ -2,11 +2,17 @@ import { execFile } from 'node:child_process';
 import { type AddressInfo, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from './support/server.js';
 import { WsClient } from './support/ws-client.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const TLS_CERT = fileURLToPath(
+  new URL('fixtures/tls/cert.pem', import.meta.url),
+);
+const TLS_KEY = fileURLToPath(new URL('fixtures/tls/key.pem', import.meta.url));
+const JWT_SECRET = 'jwt-secret-of-at-least-32-characters';
 
 interface Run {
   code: number;
@@ -211,6 +217,7 @@ describe('the pushgate command line', () => {
       'stats',
       'close',
       'call',
+      'token',
       'help',
     ]) {
       expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
@@ -232,5 +239,62 @@ describe('the pushgate command line', () => {
     ).toBe('true\n');
     expect(await other.next()).toEqual({ type: 'bye' });
     expect((await other.closed).code).toBe(1000);
+  });
+
+  it('token prints a token for the uid, signed with PUSH_JWT_SECRET, valid for --ttl seconds', async () => {
+    const run = await pushgate(['token', '--uid', 'user 7', '--ttl', '90'], {
+      PUSH_JWT_SECRET: JWT_SECRET,
+    });
+    expect(run.code).toBe(0);
+    const { payload, protectedHeader } = await jwtVerify(
+      run.stdout.trim(),
+      new TextEncoder().encode(JWT_SECRET),
+    );
+    expect(protectedHeader.alg).toBe('HS256');
+    expect(payload.sub).toBe('user 7');
+    expect(payload.exp! - payload.iat!).toBe(90);
+  });
+
+  it('token refuses to run without PUSH_JWT_SECRET or --uid', async () => {
+    const unset = await pushgate(['token', '--uid', 'u']);
+    expect(unset.code).toBe(2);
+    expect(unset.stderr).toContain('PUSH_JWT_SECRET is not set');
+    const short = await pushgate(['token', '--uid', 'u'], {
+      PUSH_JWT_SECRET: 'short',
+    });
+    expect(short.code).toBe(1);
+    expect(short.stderr).toContain(
+      'PUSH_JWT_SECRET="short" must be at least 32',
+    );
+    expect(
+      (await pushgate(['token'], { PUSH_JWT_SECRET: JWT_SECRET })).code,
+    ).toBe(2);
+  });
+
+  it('reaches a text port with TLS (--ca) and a secret (PUSH_TEXT_SECRET)', async () => {
+    const secured = await startServer({
+      PUSH_TEXT_SECRET: 'text-secret-16+chars',
+      PUSH_TEXT_TLS_CERT: TLS_CERT,
+      PUSH_TEXT_TLS_KEY: TLS_KEY,
+    });
+    try {
+      const env = { PUSH_TEXT_PORT: String(secured.textPort) };
+      const run = await pushgate(['stats', '--ca', TLS_CERT], {
+        ...env,
+        PUSH_TEXT_SECRET: 'text-secret-16+chars',
+      });
+      expect(run).toMatchObject({
+        code: 0,
+        stdout: '{"clients":0,"uids":0,"groups":0}\n',
+      });
+      const wrong = await pushgate(['stats', '--ca', TLS_CERT], {
+        ...env,
+        PUSH_TEXT_SECRET: 'wrong-secret-123456',
+      });
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toMatch(/^pushgate: unauthorized: wrong secret/);
+    } finally {
+      await secured.close();
+    }
   });
 });
