@@ -5,6 +5,7 @@ import {
   type PushgateState,
   type WebSocketClass,
 } from '../src/sdk/browser/pushgate-client.js';
+import { mintToken } from '../src/auth/mint-token.js';
 import { PushClient } from '../src/sdk/node/push-client.js';
 import { MessageQueue } from './support/message-queue.js';
 import { startServer } from './support/server.js';
@@ -120,6 +121,37 @@ describe('PushgateClient (the browser SDK)', () => {
     await bound.next();
     expect(await second.push.sendToUid('ann', 'after the restart')).toBe(1);
     expect(await messages.next()).toBe('after the restart');
+  });
+
+  it('asks its token function for a fresh token before every init', async () => {
+    const secret = 'jwt-secret-of-at-least-32-characters';
+    const first = await startServer({ PUSH_JWT_SECRET: secret });
+    const port = String(first.ws.port);
+    let calls = 0;
+    const { states, bound, errors } = client(first.wsUrl, {
+      uid: 'ann',
+      token: async () => {
+        if (++calls === 2) {
+          throw new Error('the token endpoint is down');
+        }
+        return mintToken(secret, 'ann', 60);
+      },
+    });
+    await bound.next();
+
+    await first.close();
+    await until(states, 'disconnected');
+    const second = await server({
+      PUSH_WS_PORT: port,
+      PUSH_JWT_SECRET: secret,
+    });
+    expect(await errors.next()).toEqual({
+      code: 'token_failed',
+      message: 'could not get a token: Error: the token endpoint is down',
+    });
+    expect(await bound.next()).toMatchObject({ uid: 'ann' });
+    expect(calls).toBe(3);
+    expect(await second.push.isUidOnline('ann')).toBe(true);
   });
 
   it('stops for good when the server closes it on purpose (closeClient)', async () => {

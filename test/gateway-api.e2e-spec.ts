@@ -193,6 +193,26 @@ describe('the Gateway API on the text port, through PushClient', () => {
       ]).toEqual(['everyone', 'everyone', 'some']);
       expect(await excluded.next()).toBe('some');
     });
+
+    it('takes null for client_ids and exclude as absent, as GatewayWorker does', async () => {
+      const [a, b] = await Promise.all([browser('a'), browser('b')]);
+      await call('joinGroup', { client_id: a.clientId, group: 'g' });
+      expect(
+        await call('sendToAll', {
+          message: 'm',
+          client_ids: null,
+          exclude: null,
+        }),
+      ).toBe(2);
+      expect(
+        await call('sendToGroup', { group: 'g', message: 'n', exclude: null }),
+      ).toBe(1);
+      expect([await a.next(), await a.next(), await b.next()]).toEqual([
+        'm',
+        'n',
+        'm',
+      ]);
+    });
   });
 
   describe('binding and groups', () => {

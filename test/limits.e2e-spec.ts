@@ -26,6 +26,15 @@ describe('limits', () => {
     return started;
   }
 
+  /** The value of one series of the server's /metrics. */
+  async function metric({ ws }: TestServer, series: string): Promise<number> {
+    const text = await (
+      await fetch(`http://127.0.0.1:${ws.port}/metrics`)
+    ).text();
+    const line = text.split('\n').find((l) => l.startsWith(series + ' '));
+    return Number(line?.split(' ')[1] ?? NaN);
+  }
+
   async function tab(
     url: string,
     options?: Parameters<typeof WsClient.connect>[1],
@@ -42,10 +51,18 @@ describe('limits', () => {
     };
 
     it('refuses upgrades from pages of other origins with 403', async () => {
-      const { wsUrl } = await server(env);
+      const started = await server(env);
       expect(
-        await WsClient.refusal(wsUrl, { origin: 'https://evil.example.net' }),
+        await WsClient.refusal(started.wsUrl, {
+          origin: 'https://evil.example.net',
+        }),
       ).toBe(403);
+      expect(
+        await metric(
+          started,
+          'pushgate_upgrades_refused_total{reason="origin"}',
+        ),
+      ).toBe(1);
     });
 
     it('takes upgrades from each listed origin, and from programs that send no Origin', async () => {
@@ -91,7 +108,8 @@ describe('limits', () => {
     };
 
     it('warns a client over the rate with rate_limited, then closes it with 1008; others are served', async () => {
-      const { wsUrl, textPort } = await server(env);
+      const started = await server(env);
+      const { wsUrl, textPort } = started;
       const bystander = await tab(wsUrl);
       await bystander.init('calm');
       const flooder = await tab(wsUrl);
@@ -108,6 +126,7 @@ describe('limits', () => {
         code: 1008,
         reason: 'too many messages',
       });
+      expect(await metric(started, 'pushgate_rate_limit_closes_total')).toBe(1);
       const push = new PushClient({ port: textPort });
       cleanup.push(() => push.close());
       expect(await push.sendToUid('calm', 'still here')).toBe(1);

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { PushConfig } from '../config/push-config.js';
 
-/** Why an upgrade is refused: its HTTP status and a reason for the log. */
+/** Why an upgrade is refused: its HTTP status, the limit (a metric label), and a reason for the log. */
 export interface Refusal {
   status: 403 | 503;
+  limit: 'origin' | 'max_connections' | 'max_connections_per_ip';
   reason: string;
 }
 
@@ -42,11 +43,16 @@ export class ConnectionGate {
       origin !== undefined &&
       !this.origins.has(origin)
     ) {
-      return { status: 403, reason: `origin ${origin} is not allowed` };
+      return {
+        status: 403,
+        limit: 'origin',
+        reason: `origin ${origin} is not allowed`,
+      };
     }
     if (this.open >= this.config.maxConnections) {
       return {
         status: 503,
+        limit: 'max_connections',
         reason: 'the server holds PUSH_MAX_CONNECTIONS connections',
       };
     }
@@ -57,6 +63,7 @@ export class ConnectionGate {
     ) {
       return {
         status: 503,
+        limit: 'max_connections_per_ip',
         reason: `${address} holds PUSH_MAX_CONNECTIONS_PER_IP connections`,
       };
     }

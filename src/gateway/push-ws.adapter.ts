@@ -10,6 +10,7 @@ import { UnknownTypeError } from '../common/errors/unknown-type.error.js';
 import { CloseCode } from '../common/protocol/close-code.js';
 import { SHUTDOWN_PHASE_MS } from '../common/shutdown.js';
 import { PushConfig } from '../config/push-config.js';
+import { PushMetrics } from '../metrics/push-metrics.service.js';
 import { ConnectionGate } from './connection-gate.service.js';
 import { parseClientMessage } from './parse-client-message.js';
 import { PushSocket, SETTLED } from './push-socket.js';
@@ -29,11 +30,13 @@ type Transform = (result: unknown) => Observable<unknown>;
 export class PushWsAdapter extends WsAdapter {
   private readonly config: PushConfig;
   private readonly gate: ConnectionGate;
+  private readonly metrics: PushMetrics;
 
   constructor(app: INestApplicationContext) {
     super(app, { messageParser: parseClientMessage });
     this.config = app.get(PushConfig);
     this.gate = app.get(ConnectionGate);
+    this.metrics = app.get(PushMetrics);
     const receive = (socket: PushSocket, frame: Buffer, isBinary: boolean) =>
       this.receive(socket, frame, isBinary);
     this.onMessage = function (frame, isBinary) {
@@ -58,6 +61,7 @@ export class PushWsAdapter extends WsAdapter {
         if (refusal === undefined) {
           return done(true);
         }
+        this.metrics.upgradeRefused(refusal.limit);
         this.logger.debug(
           `upgrade refused (${refusal.status}): ${refusal.reason}`,
         );
@@ -171,6 +175,7 @@ export class PushWsAdapter extends WsAdapter {
       return true;
     }
     if (socket.warned) {
+      this.metrics.rateLimitClosed();
       socket.close(CloseCode.PolicyViolation, 'too many messages');
     } else {
       socket.warned = true;

@@ -24,10 +24,12 @@ export class PushMetrics {
   readonly registry = new Registry();
   private readonly received = new Map<string, number>();
   private readonly errors = new Map<string, number>();
+  private readonly refusedUpgrades = new Map<string, number>();
   private delivered = 0;
   private bytesOut = 0;
   private slowConsumerCloses = 0;
   private heartbeatCloses = 0;
+  private rateLimitCloses = 0;
   private textConnections = 0;
   private readonly latency: Histogram;
 
@@ -96,6 +98,19 @@ export class PushMetrics {
       'WebSockets closed (4408) for silence.',
       () => this.heartbeatCloses,
     );
+    counter(
+      registers,
+      'pushgate_rate_limit_closes_total',
+      'WebSockets closed (1008) for sending too fast after a warning.',
+      () => this.rateLimitCloses,
+    );
+    counter(
+      registers,
+      'pushgate_upgrades_refused_total',
+      'WebSocket upgrades refused (403, 503), by reason.',
+      this.refusedUpgrades,
+      'reason',
+    );
     this.latency = new Histogram({
       name: 'pushgate_push_latency_seconds',
       help: 'From a line arriving on the text port to its command done (a local push: written to the sockets).',
@@ -123,6 +138,17 @@ export class PushMetrics {
 
   heartbeatClosed(): void {
     this.heartbeatCloses++;
+  }
+
+  rateLimitClosed(): void {
+    this.rateLimitCloses++;
+  }
+
+  upgradeRefused(reason: string): void {
+    this.refusedUpgrades.set(
+      reason,
+      (this.refusedUpgrades.get(reason) ?? 0) + 1,
+    );
   }
 
   textConnectionOpened(): void {

@@ -58,13 +58,20 @@ export class PushController {
   sendToGroup(
     @Payload() { group, groups, message, exclude }: SendToGroupDto,
   ): Promise<number> {
-    return this.push.sendToGroup(targets(group, groups), message, exclude);
+    return this.push.sendToGroup(
+      targets(group, groups),
+      message,
+      exclude ?? undefined,
+    );
   }
 
   @MessagePattern(PushCommand.SendToAll)
   sendToAll(
     @Payload() { message, client_ids, exclude }: SendToAllDto,
   ): Promise<number> {
-    return this.push.sendToAll(message, { clientIds: client_ids, exclude });
+    return this.push.sendToAll(message, {
+      clientIds: client_ids ?? undefined,
+      exclude: exclude ?? undefined,
+    });
   }
 }

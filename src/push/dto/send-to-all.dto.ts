@@ -6,13 +6,13 @@ export class SendToAllDto {
   @IsMessage()
   message!: unknown;
 
-  /** Only these connections (every connection when absent). */
+  /** Only these connections (every connection when absent or null, as in GatewayWorker). */
   @IsOptional()
   @IsClientId({ each: true })
-  client_ids?: string[];
+  client_ids?: string[] | null;
 
-  /** Client ids that must not receive it. */
+  /** Client ids that must not receive it; absent or null for none. */
   @IsOptional()
   @IsClientId({ each: true })
-  exclude?: string[];
+  exclude?: string[] | null;
 }

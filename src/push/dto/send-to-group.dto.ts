@@ -16,8 +16,8 @@ export class SendToGroupDto {
   @IsMessage()
   message!: unknown;
 
-  /** Client ids that must not receive it. */
+  /** Client ids that must not receive it; absent or null for none. */
   @IsOptional()
   @IsClientId({ each: true })
-  exclude?: string[];
+  exclude?: string[] | null;
 }

@@ -6,8 +6,11 @@ export type PushgateState = 'connecting' | 'connected' | 'disconnected';
 export interface PushgateClientOptions {
   /** The uid to bind with `init` after every (re)connect. Without one, nothing is bound. */
   uid?: string;
-  /** Sent in `init` for a server that checks tokens. */
-  token?: string;
+  /**
+   * Sent in `init` for a server that checks tokens (`PUSH_JWT_SECRET`). Tokens are short-lived, so
+   * this may be a function, called before every `init`, that fetches a fresh one from your backend.
+   */
+  token?: string | (() => string | Promise<string>);
   /** Shortest delay before reconnecting, in milliseconds. Default 500. */
   minReconnectDelayMs?: number;
   /** Longest delay before reconnecting, in milliseconds. Default 20,000. */
@@ -152,23 +155,41 @@ export class PushgateClient {
     this.socket = socket;
     socket.onopen = () => {
       this.expectLife();
-      const { uid, token } = this.options;
-      if (uid === undefined) {
+      if (this.options.uid === undefined) {
         this.connected();
       } else {
-        socket.send(
-          JSON.stringify({
-            type: 'init',
-            task_id: uid,
-            ...(token ? { token } : {}),
-          }),
-        );
+        void this.init(socket, this.options.uid);
       }
     };
     socket.onmessage = ({ data }) => this.receive(String(data));
     socket.onclose = ({ code, reason }) => this.closed(socket, code, reason);
     // A failed connection is followed by `close`, which decides what comes next.
     socket.onerror = () => undefined;
+  }
+
+  private async init(socket: WebSocketLike, uid: string): Promise<void> {
+    const { token } = this.options;
+    let value: string | undefined;
+    try {
+      value = typeof token === 'function' ? await token() : token;
+    } catch (error) {
+      this.emit('error', {
+        code: 'token_failed',
+        message: `could not get a token: ${String(error)}`,
+      });
+      // Closed by us with a code that is not final: the usual backoff, then a new try.
+      socket.close(4000, 'no token');
+      return;
+    }
+    if (socket === this.socket && socket.readyState === OPEN) {
+      socket.send(
+        JSON.stringify({
+          type: 'init',
+          task_id: uid,
+          ...(value ? { token: value } : {}),
+        }),
+      );
+    }
   }
 
   private receive(text: string): void {
