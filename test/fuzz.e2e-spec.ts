@@ -152,7 +152,9 @@ async function fuzzWebSocket(
     const tab = await WsClient.connect(url);
     tally.wsConnections++;
     tab.socket.on('message', (data) => {
-      const code = /^\{"type":"error","code":"(\w+)"/.exec(String(data))?.[1];
+      const code = /^\{"type":"error","code":"(\w+)"/.exec(
+        (data as Buffer).toString(),
+      )?.[1];
       if (code !== undefined) {
         count(tally.wsErrors, code);
       }
