@@ -29,6 +29,7 @@ export {
   type PushgateEvents,
 } from './events/pushgate-events.js';
 export { PushError, type ErrorBody } from './common/errors/push.error.js';
+export { UnauthorizedError } from './common/errors/unauthorized.error.js';
 export { ErrorCode } from './common/errors/error-code.js';
 
 // Talking to a Pushgate server from a Node backend
@@ -38,3 +39,4 @@ export {
   PushClientError,
 } from './sdk/node/push-client-error.js';
 export type { ConnectionState } from './sdk/node/text-connection.js';
+export { mintToken } from './auth/mint-token.js';

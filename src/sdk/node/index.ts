@@ -7,3 +7,4 @@ export { ClientErrorCode, PushClientError } from './push-client-error.js';
 export type { ConnectionState } from './text-connection.js';
 export type { GatewayApi, SendToAllOptions } from '../../push/gateway-api.js';
 export type { Session } from '../../registry/client.js';
+export { mintToken } from '../../auth/mint-token.js';
