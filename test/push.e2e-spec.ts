@@ -102,14 +102,14 @@ describe('push: a backend line reaches the browsers of a uid', () => {
     expect(other.messages.pending).toEqual([]);
   });
 
-  it('treats a uid without connections as a normal send that reached nobody', async () => {
+  it('treats a uid without connections as a normal send that reached nobody, kept for it', async () => {
     const php = await backend();
     const reply = await php.request({
       type: 'send',
       task_id: 'nobody',
       openid: 'o',
     });
-    expect(reply).toEqual({ id: 1, ok: true, result: 0 });
+    expect(reply).toEqual({ id: 1, ok: true, result: 0, buffered: 1 });
   });
 
   it('accepts a JSON number as a uid and treats it as its decimal string', async () => {
@@ -207,7 +207,12 @@ describe('push: a backend line reaches the browsers of a uid', () => {
       ok: false,
       error: { code: 'invalid_message' },
     });
-    expect(await php.next()).toEqual({ id: 6, ok: true, result: 0 });
+    expect(await php.next()).toEqual({
+      id: 6,
+      ok: true,
+      result: 0,
+      buffered: 1,
+    });
     const pushed = [
       await tab.next(),
       await tab.next(),

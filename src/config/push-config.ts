@@ -142,6 +142,25 @@ export class PushConfig {
   @IntRange(1024, 1024 * MIB)
   maxReplyBacklogBytes = MIB;
 
+  /**
+   * Milliseconds a push to a uid is kept: for the first connection to bind the uid when it had
+   * none, and for connections that recover what they missed. 0: nothing is kept.
+   */
+  @IntRange(0, 86_400_000)
+  bufferTtlMs = 60_000;
+
+  /** Pushes kept per uid; beyond, the oldest is dropped. */
+  @IntRange(1, 10_000)
+  bufferMaxPerUid = 100;
+
+  /** Bytes all kept pushes may take together; beyond, the oldest are dropped. */
+  @IntRange(1024, 64 * 1024 * MIB)
+  bufferMaxBytes = 64 * MIB;
+
+  /** Milliseconds a send with `"ack":true` waits for the browsers' acknowledgements, unless it says. */
+  @IntRange(1, 600_000)
+  ackTimeoutMs = 5000;
+
   /** Where lifecycle events are POSTed, batched; empty: no webhooks. */
   @ValidateIf((config: PushConfig) => config.webhookUrl !== '')
   @IsUrl(
@@ -219,6 +238,10 @@ export const CONFIG_ENV: { readonly [K in keyof PushConfig]: string } = {
   maxFrameBytes: 'PUSH_MAX_FRAME_BYTES',
   maxBufferedBytes: 'PUSH_MAX_BUFFERED_BYTES',
   maxReplyBacklogBytes: 'PUSH_MAX_REPLY_BACKLOG_BYTES',
+  bufferTtlMs: 'PUSH_BUFFER_TTL_MS',
+  bufferMaxPerUid: 'PUSH_BUFFER_MAX_PER_UID',
+  bufferMaxBytes: 'PUSH_BUFFER_MAX_BYTES',
+  ackTimeoutMs: 'PUSH_ACK_TIMEOUT_MS',
   webhookUrl: 'PUSH_WEBHOOK_URL',
   webhookSecret: 'PUSH_WEBHOOK_SECRET',
   webhookBatchMs: 'PUSH_WEBHOOK_BATCH_MS',

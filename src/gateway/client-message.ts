@@ -2,4 +2,5 @@
 export const ClientMessage = {
   Init: 'init',
   Pong: 'pong',
+  Ack: 'ack',
 } as const;

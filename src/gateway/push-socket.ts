@@ -8,6 +8,7 @@ import type { PushEvents } from '../events/push-events.service.js';
 import type { PushMetrics } from '../metrics/push-metrics.service.js';
 import type { Client, ClientSocket } from '../registry/client.js';
 import type { PushConfig } from '../config/push-config.js';
+import type { PushService } from '../push/push.service.js';
 import type { UidRegistry } from '../registry/uid-registry.service.js';
 import type { ConnectionGate } from './connection-gate.service.js';
 import type { TokenBucket } from './token-bucket.js';
@@ -30,6 +31,7 @@ export interface SocketContext {
   /** Who may connect; told of every connection that closes. */
   gate: ConnectionGate;
   config: PushConfig;
+  push: PushService;
 }
 
 /** The server side of one browser connection: a `ws` socket plus what Pushgate keeps per connection. */

@@ -25,6 +25,7 @@ import { UidRegistry } from '../registry/uid-registry.service.js';
 import { BIND_GUARD, type BindGuard, type BindRequest } from './bind-guard.js';
 import { ClientMessage } from './client-message.js';
 import { ConnectionGate } from './connection-gate.service.js';
+import { AckDto } from './dto/ack.dto.js';
 import { InitDto } from './dto/init.dto.js';
 import { HeartbeatService } from './heartbeat.service.js';
 import type { PushSocket, SocketContext } from './push-socket.js';
@@ -63,7 +64,7 @@ export class PushGateway
     @Inject(BIND_GUARD) bindGuard: BindGuard | null,
     metrics: PushMetrics,
   ) {
-    this.context = { registry, events, metrics, gate, config };
+    this.context = { registry, events, metrics, gate, config, push };
     this.guards = [jwt.enabled ? jwt : null, bindGuard].filter(
       (guard): guard is BindGuard => guard !== null,
     );
@@ -104,12 +105,16 @@ export class PushGateway
     }
   }
 
-  /** Binds the connection to a uid; a second `init` moves it to the new uid. */
+  /**
+   * Binds the connection to a uid; a second `init` moves it to the new uid. After `init_ok` come
+   * the pushes kept for the uid that nobody received, and, recovering from `since`, those the
+   * connection missed.
+   */
   @SubscribeMessage(ClientMessage.Init)
   async init(
     @ConnectedSocket() socket: PushSocket,
     @MessageBody() message: InitDto,
-  ): Promise<ServerMessage<'init_ok'> | undefined> {
+  ): Promise<undefined> {
     const { client, handshake } = socket;
     const uid = message.task_id;
     const now = performance.now();
@@ -136,11 +141,35 @@ export class PushGateway
       }
     }
     socket.refusals = 0;
+    const since = message.since ?? undefined;
+    const recover = message.recover === true || since !== undefined;
+    const backlog = await this.push.bindClient(client.id, uid, {
+      recover,
+      since,
+    });
     // The connection may have closed while the guards were deciding.
-    if (!(await this.push.bindUid(client.id, uid))) {
+    if (backlog === undefined) {
       return undefined;
     }
-    return { type: 'init_ok', task_id: uid, client_id: client.id };
+    const answer: ServerMessage<'init_ok'> = {
+      type: 'init_ok',
+      task_id: uid,
+      client_id: client.id,
+      position: backlog.position,
+      recovered: backlog.recovered,
+    };
+    socket.push(JSON.stringify(answer));
+    this.push.writeBacklog(client, backlog);
+    return undefined;
+  }
+
+  /** The browser received the push at `position` (one sent with `"ack":true`). */
+  @SubscribeMessage(ClientMessage.Ack)
+  ack(
+    @ConnectedSocket() socket: PushSocket,
+    @MessageBody() { position }: AckDto,
+  ): void {
+    this.push.acknowledge(socket.client, position);
   }
 
   /** Answers a refused `init`; a connection refused too often in a row is closed (4401). */
@@ -165,8 +194,11 @@ export class PushGateway
  */
 function onClose(this: WebSocket, code: number, reason: Buffer): void {
   const { context, client, address } = this as PushSocket;
-  const { registry, events, gate } = context;
+  const { registry, events, gate, push } = context;
   registry.remove(client);
+  if (client.uid !== undefined) {
+    push.forget(client, client.uid);
+  }
   gate.closed(address);
   events.emit(PushgateEvent.Disconnected, {
     client_id: client.id,

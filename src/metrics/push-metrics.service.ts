@@ -8,6 +8,11 @@ import {
 } from 'prom-client';
 import { UidRegistry } from '../registry/uid-registry.service.js';
 
+/** What the metrics read of the kept pushes. */
+interface HistoryStats {
+  readonly stats: { uids: number; pending: number; bytes: number };
+}
+
 /** Seconds from a line's arrival on the text port to its handler's end, for a local push the moment it is written. */
 const LATENCY_BUCKETS = [
   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
@@ -25,6 +30,8 @@ export class PushMetrics {
   private readonly received = new Map<string, number>();
   private readonly errors = new Map<string, number>();
   private readonly refusedUpgrades = new Map<string, number>();
+  private readonly bufferDrops = new Map<string, number>();
+  private history: HistoryStats | undefined;
   private delivered = 0;
   private bytesOut = 0;
   private slowConsumerCloses = 0;
@@ -111,6 +118,31 @@ export class PushMetrics {
       this.refusedUpgrades,
       'reason',
     );
+    gauge(
+      registers,
+      'pushgate_buffered_messages',
+      'Pushes kept for uids without a connection, not received by anyone yet.',
+      () => this.history?.stats.pending ?? 0,
+    );
+    gauge(
+      registers,
+      'pushgate_history_bytes',
+      'Bytes of the pushes kept (offline buffer and recovery history).',
+      () => this.history?.stats.bytes ?? 0,
+    );
+    gauge(
+      registers,
+      'pushgate_history_uids',
+      'Uids with pushes kept, or followed by a recovering connection.',
+      () => this.history?.stats.uids ?? 0,
+    );
+    counter(
+      registers,
+      'pushgate_buffer_dropped_total',
+      'Pushes dropped before anyone received them, by reason (expired, uid_limit, bytes_limit).',
+      this.bufferDrops,
+      'reason',
+    );
     this.latency = new Histogram({
       name: 'pushgate_push_latency_seconds',
       help: 'From a line arriving on the text port to its command done (a local push: written to the sockets).',
@@ -138,6 +170,15 @@ export class PushMetrics {
 
   heartbeatClosed(): void {
     this.heartbeatCloses++;
+  }
+
+  /** Reads the kept pushes' counts from `history` when scraped. */
+  watchHistory(history: HistoryStats): void {
+    this.history = history;
+  }
+
+  bufferDropped(reason: string): void {
+    this.bufferDrops.set(reason, (this.bufferDrops.get(reason) ?? 0) + 1);
   }
 
   rateLimitClosed(): void {

@@ -1,4 +1,5 @@
 import type { Session } from '../registry/client.js';
+import type { Receipt } from './receipt.js';
 
 /** Who gets a `sendToAll`. */
 export interface SendToAllOptions {
@@ -6,6 +7,17 @@ export interface SendToAllOptions {
   clientIds?: readonly string[];
   /** Never these connections. */
   exclude?: readonly string[];
+}
+
+/** How a send to uids is made. */
+export interface SendToUidOptions {
+  /**
+   * Wait until every recovering connection it reaches (or, kept for a uid without one, the first
+   * to bind it) acknowledges it, or until the time is up; the receipt says how many did.
+   */
+  ack?: boolean;
+  /** Milliseconds to wait for the acknowledgements; default `PUSH_ACK_TIMEOUT_MS`. */
+  ackTimeoutMs?: number;
 }
 
 /**
@@ -22,6 +34,15 @@ export interface GatewayApi {
     uids: string | readonly string[],
     message: unknown,
   ): Promise<number>;
+  /**
+   * `sendToUid`, saying also what became of the message: kept for uids without a connection, and
+   * with `ack`, acknowledged by how many browsers.
+   */
+  sendToUidWithReceipt(
+    uids: string | readonly string[],
+    message: unknown,
+    options?: SendToUidOptions,
+  ): Promise<Receipt>;
   sendToClient(
     clientIds: string | readonly string[],
     message: unknown,

@@ -10,6 +10,7 @@ import { SendToUidDto } from './dto/send-to-uid.dto.js';
 import { SendDto } from './dto/send.dto.js';
 import { PushCommand } from './push-command.js';
 import { PushService } from './push.service.js';
+import type { Receipt } from './receipt.js';
 import { batched } from './transport/batched.js';
 
 /** The send commands. Each result is the number of connections the message was written to. */
@@ -23,26 +24,30 @@ export class PushController {
    * lines at once (see `batched`).
    */
   @MessagePattern(PushCommand.Send, batched(SendDto))
-  send(@Payload() lines: SendDto[]): Promise<number[]> {
+  send(@Payload() lines: SendDto[]): Promise<Array<number | Receipt>> {
     return this.push.sendToUidBatch(
-      lines.map(({ task_id, openid, data }) => {
+      lines.map(({ task_id, openid, data, ack, ack_timeout_ms }) => {
         const message: ServerMessage<'login_status'> = {
           type: 'login_status',
           openid,
           data: data ?? null,
         };
-        return { uids: task_id, message };
+        return { uids: task_id, message, ack, ackTimeoutMs: ack_timeout_ms };
       }),
     );
   }
 
   /** The hot command of the Gateway API: batched, as `send`. */
   @MessagePattern(PushCommand.SendToUid, batched(SendToUidDto))
-  sendToUid(@Payload() lines: SendToUidDto[]): Promise<number[]> {
+  sendToUid(
+    @Payload() lines: SendToUidDto[],
+  ): Promise<Array<number | Receipt>> {
     return this.push.sendToUidBatch(
-      lines.map(({ uid, uids, message }) => ({
+      lines.map(({ uid, uids, message, ack, ack_timeout_ms }) => ({
         uids: targets(uid, uids),
         message,
+        ack,
+        ackTimeoutMs: ack_timeout_ms,
       })),
     );
   }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { EventsModule } from '../events/events.module.js';
+import { HistoryModule } from '../history/history.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { RegistryModule } from '../registry/registry.module.js';
 import { ConnectionController } from './connection.controller.js';
@@ -9,7 +10,7 @@ import { QueryController } from './query.controller.js';
 import { TextTransport } from './transport/text.transport.js';
 
 @Module({
-  imports: [RegistryModule, EventsModule, MetricsModule],
+  imports: [RegistryModule, EventsModule, MetricsModule, HistoryModule],
   controllers: [PushController, ConnectionController, QueryController],
   providers: [PushService, TextTransport],
   exports: [PushService, TextTransport],

@@ -3,10 +3,30 @@ import { CloseCode } from '../common/protocol/close-code.js';
 import { PushEvents } from '../events/push-events.service.js';
 import { PushMetrics } from '../metrics/push-metrics.service.js';
 import { PushgateEvent } from '../events/pushgate-events.js';
+import { AckTracker } from '../history/ack-tracker.service.js';
+import { envelope, type Frame, frameOf } from '../history/frame.js';
+import { type Backlog, UidHistory } from '../history/uid-history.service.js';
 import type { Client, Session } from '../registry/client.js';
 import { mergeSession } from '../registry/merge-session.js';
 import { UidRegistry } from '../registry/uid-registry.service.js';
-import type { GatewayApi, SendToAllOptions } from './gateway-api.js';
+import type {
+  GatewayApi,
+  SendToAllOptions,
+  SendToUidOptions,
+} from './gateway-api.js';
+import { Receipt } from './receipt.js';
+
+/** A send to uids, as the batched text commands give it. */
+export interface UidSend extends SendToUidOptions {
+  uids: string | readonly string[];
+  message: unknown;
+}
+
+/** How a connection binds a uid from `init`: following positions or not, from where. */
+export interface Recovery {
+  recover: boolean;
+  since?: number;
+}
 
 /**
  * The Gateway API in process (see `GatewayApi` for the semantics): what the text-port commands
@@ -19,26 +39,41 @@ export class PushService implements GatewayApi {
     private readonly registry: UidRegistry,
     private readonly events: PushEvents,
     private readonly metrics: PushMetrics,
+    private readonly history: UidHistory,
+    private readonly acks: AckTracker,
   ) {}
 
   async sendToUid(
     uids: string | readonly string[],
     message: unknown,
   ): Promise<number> {
-    return this.deliverToUids(uids, message);
+    const sent = await this.toUids(uids, frameOf(message), {});
+    return typeof sent === 'number' ? sent : sent.connections;
+  }
+
+  async sendToUidWithReceipt(
+    uids: string | readonly string[],
+    message: unknown,
+    options: SendToUidOptions = {},
+  ): Promise<Receipt> {
+    const sent = await this.toUids(uids, frameOf(message), options);
+    return typeof sent === 'number' ? new Receipt(sent, 0) : sent;
   }
 
   /**
-   * Many `sendToUid`s in one call, in order: what the batched text commands use, so that a run
-   * of lines costs one promise, not one per line. Resolves to the count of each.
+   * Many sends to uids in one call, in order: what the batched text commands use, so that a run
+   * of lines costs one promise, not one per line. Resolves to the count of each, or its receipt
+   * when it was kept for a uid or waited for acknowledgements.
    */
   async sendToUidBatch(
-    sends: ReadonlyArray<{
-      uids: string | readonly string[];
-      message: unknown;
-    }>,
-  ): Promise<number[]> {
-    return sends.map(({ uids, message }) => this.deliverToUids(uids, message));
+    sends: readonly UidSend[],
+  ): Promise<Array<number | Receipt>> {
+    const results = sends.map(({ uids, message, ...options }) =>
+      this.toUids(uids, frameOf(message), options),
+    );
+    return results.some((result) => result instanceof Promise)
+      ? Promise.all(results.map(async (result) => result))
+      : (results as Array<number | Receipt>);
   }
 
   async sendToClient(
@@ -71,11 +106,33 @@ export class PushService implements GatewayApi {
   }
 
   async bindUid(clientId: string, uid: string): Promise<boolean> {
-    return this.with(clientId, (client) => {
-      const previous = client.uid;
-      if (previous === uid) {
-        return;
-      }
+    const backlog = await this.bindClient(clientId, uid);
+    if (backlog !== undefined) {
+      this.writeBacklog(this.registry.get(clientId)!, backlog);
+    }
+    return backlog !== undefined;
+  }
+
+  /**
+   * Binds a connection to `uid`, as `bindUid`, and returns what it is owed (pending pushes, and
+   * with `recovery` what it missed) for the caller to write with `writeBacklog` once it has
+   * answered. `recovery` (from `init`) sets whether the connection follows positions; without
+   * it, the connection keeps its mode. Undefined for an unknown client.
+   */
+  async bindClient(
+    clientId: string,
+    uid: string,
+    recovery?: Recovery,
+  ): Promise<Backlog | undefined> {
+    const client = this.registry.get(clientId);
+    if (client === undefined) {
+      return undefined;
+    }
+    const { uid: previous, recovers: followed } = client;
+    if (recovery !== undefined) {
+      client.recovers = recovery.recover;
+    }
+    if (previous !== uid) {
       this.registry.bind(client, uid);
       if (previous !== undefined) {
         this.events.emit(PushgateEvent.Unbound, {
@@ -84,7 +141,23 @@ export class PushService implements GatewayApi {
         });
       }
       this.events.emit(PushgateEvent.Bound, { client_id: clientId, uid });
+    }
+    // Followed first, then unfollowed: re-binding the same uid must not let its history go.
+    const backlog = this.history.bind(uid, {
+      recover: client.recovers,
+      since: recovery?.since,
     });
+    if (followed && previous !== undefined) {
+      this.history.unfollow(previous);
+    }
+    return backlog;
+  }
+
+  /** Writes a connection's backlog: each push as it would have reached it live. */
+  writeBacklog(client: Client, { pushes }: Backlog): void {
+    for (const { frame, position, ack } of pushes) {
+      this.write([client], frame, position, ack);
+    }
   }
 
   async unbindUid(clientId: string, uid: string): Promise<boolean> {
@@ -93,8 +166,23 @@ export class PushService implements GatewayApi {
       return false;
     }
     this.registry.unbind(client);
+    this.forget(client, uid);
     this.events.emit(PushgateEvent.Unbound, { client_id: clientId, uid });
     return true;
+  }
+
+  /** A connection left `uid` (unbound, or closed): it no longer follows its positions. */
+  forget(client: Client, uid: string): void {
+    if (client.recovers) {
+      this.history.unfollow(uid);
+    }
+  }
+
+  /** A browser acknowledged the push to its uid at `position`. */
+  acknowledge(client: Client, position: number): void {
+    if (client.uid !== undefined) {
+      this.acks.ack(client.uid, position);
+    }
   }
 
   async joinGroup(clientId: string, group: string): Promise<boolean> {
@@ -202,17 +290,52 @@ export class PushService implements GatewayApi {
     });
   }
 
-  private deliverToUids(
+  /**
+   * Sends to each uid: written to its connections, and kept when it has none (or when a
+   * recovering connection follows it). The count of connections reached; a `Receipt` when it was
+   * kept for a uid; a promise of one when it waits for acknowledgements.
+   */
+  private toUids(
     uids: string | readonly string[],
-    message: unknown,
-  ): number {
-    if (typeof uids === 'string') {
-      // The hot path: one uid, whose connections are a set already.
-      return this.deliver(this.registry.clientsOf(uids), message);
+    frame: Frame,
+    { ack = false, ackTimeoutMs }: SendToUidOptions,
+  ): number | Receipt | Promise<Receipt> {
+    if (typeof uids === 'string' && !ack) {
+      const clients = this.registry.clientsOf(uids);
+      if (clients !== undefined && !this.history.follows(uids)) {
+        return this.write(clients, frame); // the hot path
+      }
     }
-    return this.deliver(
-      this.collect(uids, (uid) => this.registry.clientsOf(uid)),
-      message,
+    let connections = 0;
+    let buffered = 0;
+    const waits: Array<Promise<number>> = [];
+    for (const uid of typeof uids === 'string' ? [uids] : new Set(uids)) {
+      const clients = this.registry.clientsOf(uid);
+      const position =
+        clients === undefined || this.history.follows(uid)
+          ? this.history.keep(uid, frame, clients === undefined, ack)
+          : undefined;
+      if (clients !== undefined) {
+        connections += this.write(clients, frame, position, ack);
+      } else if (position !== undefined) {
+        buffered++;
+      }
+      if (ack && position !== undefined) {
+        // Live, each recovering connection can acknowledge; kept, the first to bind the uid.
+        const expected = clients === undefined ? 1 : countRecovering(clients);
+        waits.push(this.acks.wait(uid, position, expected, ackTimeoutMs));
+      }
+    }
+    if (!ack) {
+      return buffered === 0 ? connections : new Receipt(connections, buffered);
+    }
+    return Promise.all(waits).then(
+      (acked) =>
+        new Receipt(
+          connections,
+          buffered,
+          acked.reduce((sum, n) => sum + n, 0),
+        ),
     );
   }
 
@@ -222,19 +345,39 @@ export class PushService implements GatewayApi {
     message: unknown,
     exclude: readonly string[] = [],
   ): number {
-    const excluded = exclude.length > 0 ? new Set(exclude) : undefined;
+    if (clients === undefined) {
+      return 0;
+    }
+    if (exclude.length > 0) {
+      const excluded = new Set(exclude);
+      clients = [...clients].filter((client) => !excluded.has(client.id));
+    }
+    return this.write(clients, frameOf(message));
+  }
+
+  /**
+   * Writes a frame to each client: as it is, or in its envelope to a recovering connection, with
+   * the push's position on its uid when it has one. Returns how many.
+   */
+  private write(
+    clients: Iterable<Client>,
+    frame: Frame,
+    position?: number,
+    ack = false,
+  ): number {
     let count = 0;
-    let frame: string | undefined;
-    for (const client of clients ?? []) {
-      if (excluded?.has(client.id)) {
-        continue;
+    let wrapped: string | undefined;
+    for (const client of clients) {
+      if (client.recovers) {
+        wrapped ??= envelope(frame, position, ack);
+        client.socket.push(wrapped);
+      } else {
+        client.socket.push(frame.text);
       }
-      frame ??= typeof message === 'string' ? message : JSON.stringify(message);
-      client.socket.push(frame);
       count++;
     }
-    if (frame !== undefined) {
-      this.metrics.messagesDelivered(count, Buffer.byteLength(frame));
+    if (count > 0) {
+      this.metrics.messagesDelivered(count, Buffer.byteLength(frame.text));
     }
     return count;
   }
@@ -281,6 +424,16 @@ export class PushService implements GatewayApi {
     }
     return uids;
   }
+}
+
+function countRecovering(clients: Iterable<Client>): number {
+  let count = 0;
+  for (const client of clients) {
+    if (client.recovers) {
+      count++;
+    }
+  }
+  return count;
 }
 
 function listOf(keys: string | readonly string[]): readonly string[] {

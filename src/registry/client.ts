@@ -23,6 +23,8 @@ export class Client implements ClientInfo {
   /** The groups it has joined; created on the first join. */
   groups: Set<string> | undefined = undefined;
   session: Session | undefined = undefined;
+  /** Follows positions (`init` with `recover` or `since`): receives pushes in envelopes. */
+  recovers = false;
 
   constructor(
     readonly id: string,

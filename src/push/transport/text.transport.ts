@@ -31,15 +31,26 @@ import { PushConfig } from '../../config/push-config.js';
 import { PushMetrics } from '../../metrics/push-metrics.service.js';
 import { validateMessage } from '../../common/validation/push-validation.pipe.js';
 import { ConfigError } from '../../config/config.error.js';
+import { Receipt } from '../receipt.js';
 import { BackendConnection } from './backend-connection.js';
 import { TextAuth } from './text-auth.js';
 import type { BatchedExtras } from './batched.js';
 
 type ReplyId = string | number;
 
-/** The answer to one command, as both of its doors (the text port, HTTP) give it. */
+/**
+ * The answer to one command, as both of its doors (the text port, HTTP) give it. A send to uids
+ * that was kept for a uid without a connection says so (`buffered`), and one that waited for
+ * acknowledgements says how many came (`acked`).
+ */
 export type Reply =
-  | { id?: ReplyId; ok: true; result: unknown }
+  | {
+      id?: ReplyId;
+      ok: true;
+      result: unknown;
+      buffered?: number;
+      acked?: number;
+    }
   | { id?: ReplyId; ok: false; error: ErrorBody };
 
 /**
@@ -253,10 +264,8 @@ export class TextTransport
       const result = results === undefined ? failure : (results[index] ?? null);
       if (results === undefined || result instanceof Error) {
         replies[slot] = this.failure(result, id);
-      } else if (id !== undefined) {
-        replies[slot] = { id, ok: true, result };
-      } else if (!silent) {
-        replies[slot] = { ok: true, result };
+      } else if (id !== undefined || !silent) {
+        replies[slot] = success(id, result);
       }
     });
     return replies;
@@ -283,6 +292,20 @@ export class TextTransport
       ? { ok: false, error: body }
       : { id, ok: false, error: body };
   }
+}
+
+function success(id: ReplyId | undefined, result: unknown): Reply {
+  if (!(result instanceof Receipt)) {
+    return id === undefined ? { ok: true, result } : { id, ok: true, result };
+  }
+  const { connections, buffered, acked } = result;
+  const reply = {
+    ok: true as const,
+    result: connections,
+    buffered: buffered > 0 ? buffered : undefined,
+    acked,
+  };
+  return id === undefined ? reply : { id, ...reply };
 }
 
 /** A line or command, decoded into an object, or what stopped it; undefined for an empty line. */

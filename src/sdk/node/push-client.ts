@@ -1,4 +1,9 @@
-import type { GatewayApi, SendToAllOptions } from '../../push/gateway-api.js';
+import type {
+  GatewayApi,
+  SendToAllOptions,
+  SendToUidOptions,
+} from '../../push/gateway-api.js';
+import { Receipt } from '../../push/receipt.js';
 import type { Session } from '../../registry/client.js';
 import type { ConnectionOptions } from 'node:tls';
 import {
@@ -25,6 +30,9 @@ export interface PushClientOptions {
   tls?: ConnectionOptions | boolean;
 }
 
+/** Milliseconds a send with `ack` waits for acknowledgements unless it says. */
+const DEFAULT_ACK_TIMEOUT_MS = 5000;
+
 const DEFAULTS: TextConnectionOptions = {
   host: '127.0.0.1',
   port: 8806,
@@ -48,9 +56,16 @@ const DEFAULTS: TextConnectionOptions = {
  * ```
  */
 export class PushClient extends TextConnection implements GatewayApi {
+  /** The connection of sends that wait for acknowledgements, once there has been one. */
+  private acked: TextConnection | undefined;
+
   constructor(options: PushClientOptions = {}) {
     const given = Object.entries(options).filter(([, v]) => v !== undefined);
     super({ ...DEFAULTS, ...Object.fromEntries(given) });
+  }
+
+  override async close(): Promise<void> {
+    await Promise.all([super.close(), this.acked?.close()]);
   }
 
   /** The login-status shortcut: `{"type":"login_status","openid":...,"data":...}` to `taskId`. */
@@ -63,6 +78,42 @@ export class PushClient extends TextConnection implements GatewayApi {
     message: unknown,
   ): Promise<number> {
     return this.request('sendToUid', { ...oneOrMany('uid', uids), message });
+  }
+
+  /**
+   * `sendToUid` with its receipt. With `ack`, it goes over a second connection of its own, opened
+   * on first use: the server answers a connection's lines in order, and a send waiting for
+   * acknowledgements must not hold up the others.
+   */
+  async sendToUidWithReceipt(
+    uids: string | readonly string[],
+    message: unknown,
+    {
+      ack = false,
+      ackTimeoutMs = DEFAULT_ACK_TIMEOUT_MS,
+    }: SendToUidOptions = {},
+  ): Promise<Receipt> {
+    const fields = { ...oneOrMany('uid', uids), message };
+    const reply = ack
+      ? await this.ackConnection().exchange(
+          'sendToUid',
+          { ...fields, ack, ack_timeout_ms: ackTimeoutMs },
+          this.options.timeoutMs + ackTimeoutMs,
+        )
+      : await this.exchange('sendToUid', fields);
+    return new Receipt(
+      reply.result as number,
+      reply.buffered ?? 0,
+      reply.acked,
+    );
+  }
+
+  private ackConnection(): TextConnection {
+    if (this.state === 'closed') {
+      return this; // which refuses the request, as closed
+    }
+    this.acked ??= new TextConnection(this.options);
+    return this.acked;
   }
 
   sendToClient(

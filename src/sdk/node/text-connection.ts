@@ -20,10 +20,19 @@ export interface TextConnectionOptions {
   tls: ConnectionOptions | boolean | undefined;
 }
 
+/** A successful reply, with the fields some commands add beside `result`. */
+export interface SuccessReply {
+  id?: number;
+  ok: true;
+  result: unknown;
+  buffered?: number;
+  acked?: number;
+}
+
 interface Request {
   readonly id: number;
   readonly line: string;
-  readonly resolve: (result: unknown) => void;
+  readonly resolve: (reply: SuccessReply) => void;
   readonly reject: (error: PushClientError) => void;
   readonly timer: NodeJS.Timeout;
   /** Timed out (or failed) already; a reply that comes later is only taken off the list. */
@@ -37,7 +46,7 @@ const UNAUTHORIZED = 'unauthorized';
 const MAX_REPLY_LENGTH = 64 * 1024 * 1024;
 
 type Reply =
-  | { id?: number; ok: true; result: unknown }
+  | SuccessReply
   | { id?: number; ok: false; error: { code: string; message: string } };
 
 /**
@@ -67,13 +76,22 @@ export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
     'the client is closed',
   );
 
-  constructor(private readonly options: TextConnectionOptions) {
+  constructor(protected readonly options: TextConnectionOptions) {
     super();
     this.open();
   }
 
   /** Runs any command, `type` plus its fields, and resolves to the reply's `result`. */
-  request<T = unknown>(type: string, fields: object = {}): Promise<T> {
+  async request<T = unknown>(type: string, fields: object = {}): Promise<T> {
+    return (await this.exchange(type, fields)).result as T;
+  }
+
+  /** Runs any command and resolves to its whole reply, failing after `timeoutMs` (default the client's). */
+  exchange(
+    type: string,
+    fields: object = {},
+    timeoutMs = this.options.timeoutMs,
+  ): Promise<SuccessReply> {
     if (this.state === 'closed') {
       return Promise.reject(this.closedWith);
     }
@@ -85,14 +103,14 @@ export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
         ),
       );
     }
-    return new Promise<T>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       const id = this.nextId++;
       this.waiting.push({
         id,
         line: JSON.stringify({ ...fields, type, id }) + '\n',
-        resolve: resolve as (result: unknown) => void,
+        resolve,
         reject,
-        timer: setTimeout(() => this.expire(id), this.options.timeoutMs),
+        timer: setTimeout(() => this.expire(id, timeoutMs), timeoutMs),
         settled: false,
       });
       this.flush();
@@ -274,7 +292,7 @@ export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
     if (reply.ok) {
       clearTimeout(request.timer);
       request.settled = true;
-      request.resolve(reply.result);
+      request.resolve(reply);
     } else {
       this.fail(
         request,
@@ -283,7 +301,7 @@ export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
     }
   }
 
-  private expire(id: number): void {
+  private expire(id: number, timeoutMs = this.options.timeoutMs): void {
     const request =
       this.written.get(id) ?? this.waiting.find((waiting) => waiting.id === id);
     if (request !== undefined) {
@@ -291,7 +309,7 @@ export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
         request,
         new PushClientError(
           ClientErrorCode.Timeout,
-          `no reply within ${this.options.timeoutMs} ms (${this.state})`,
+          `no reply within ${timeoutMs} ms (${this.state})`,
         ),
       );
     }

@@ -1,0 +1,273 @@
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { PushConfig } from '../config/push-config.js';
+import { PushMetrics } from '../metrics/push-metrics.service.js';
+import { Fifo } from './fifo.js';
+import type { Frame } from './frame.js';
+
+/** Bytes counted for a kept push beyond its text: the entry, its place in two queues. */
+const ENTRY_OVERHEAD = 160;
+
+/** Milliseconds between sweeps of expired pushes, so that a uid nobody pushes to again is freed. */
+const SWEEP_INTERVAL_MS = 1000;
+
+/** A push kept for a uid. */
+export interface Kept {
+  readonly position: number;
+  readonly frame: Frame;
+  /** The sender waits for acknowledgements of it. */
+  readonly ack: boolean;
+}
+
+/** What a connection that binds a uid is owed: pushes to write, after `init_ok`. */
+export interface Backlog {
+  /** The uid's newest position: where a recovering connection stands once it has the backlog. */
+  position: number | undefined;
+  /** For a connection that gave `since`: whether everything after it was still kept. */
+  recovered: boolean | undefined;
+  pushes: Kept[];
+}
+
+type DropReason = 'expired' | 'uid_limit' | 'bytes_limit';
+
+/** What a dropped entry keeps of its push until the queue lets go of it: nothing. */
+const DROPPED: Frame = { text: '', isText: true };
+
+interface Entry extends Kept {
+  frame: Frame;
+  readonly log: UidLog;
+  readonly expiresAt: number;
+  readonly bytes: number;
+  /** Kept because the uid had no connection: nobody has received it yet. */
+  pending: boolean;
+  /** No longer in its uid's log; the queue skips it. */
+  dropped: boolean;
+}
+
+/** One uid's kept pushes, oldest first, and the positions they span. */
+interface UidLog {
+  readonly uid: string;
+  readonly entries: Entry[];
+  /** Positions up to this one are no longer kept (or came before the log). */
+  floor: number;
+  /** The newest position given out. */
+  last: number;
+  /** Bound connections that follow positions; the log lives while there are any. */
+  followers: number;
+  /**
+   * When the last follower left, plus the TTL: until then the log lives on, empty or not, so
+   * that a connection coming back soon recovers even when nothing was pushed meanwhile.
+   */
+  lingerUntil: number;
+}
+
+/**
+ * The pushes to each uid, kept for `PUSH_BUFFER_TTL_MS`: the offline buffer and the recovery
+ * history in one. A push to a uid with no connection is kept as pending and written to the first
+ * connection that binds the uid. A push to a uid that a recovering connection follows is kept with
+ * its position, so that the connection can come back with the last position it saw and get what
+ * it missed. Uids with neither cost nothing.
+ *
+ * Bounded three ways: the TTL, `PUSH_BUFFER_MAX_PER_UID` per uid, and `PUSH_BUFFER_MAX_BYTES` in
+ * all; each drops the oldest first. Every push has the same TTL, so the pushes of all uids expire
+ * in the order they were kept: one queue, swept from its head.
+ *
+ * Positions grow by one per push to a uid. A uid's first position comes from the clock (in
+ * microseconds), so that positions given out after a restart are above those given out before,
+ * and a connection coming back with a position from before the restart is told that it cannot
+ * recover.
+ */
+@Injectable()
+export class UidHistory implements OnModuleDestroy {
+  private readonly logs = new Map<string, UidLog>();
+  /** Every kept push, oldest first (dropped ones are skipped when their turn comes). */
+  private readonly queue = new Fifo<Entry>();
+  /** Logs whose last follower left, in the order they did (the same TTL for all). */
+  private readonly lingering = new Fifo<UidLog>();
+  private bytes = 0;
+  private pendingCount = 0;
+  private readonly sweeper: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly config: PushConfig,
+    private readonly metrics: PushMetrics,
+  ) {
+    if (this.enabled) {
+      this.sweeper = setInterval(
+        () => this.expire(Date.now()),
+        SWEEP_INTERVAL_MS,
+      ).unref();
+    }
+    metrics.watchHistory(this);
+  }
+
+  /** Whether pushes are kept at all (`PUSH_BUFFER_TTL_MS` > 0). */
+  get enabled(): boolean {
+    return this.config.bufferTtlMs > 0;
+  }
+
+  /** Whether pushes to `uid` are kept while it has connections: a recovering connection follows it. */
+  follows(uid: string): boolean {
+    return this.logs.has(uid);
+  }
+
+  /**
+   * Keeps a push to `uid`: pending when the uid has no connection. Returns its position, or
+   * undefined when nothing is kept.
+   */
+  keep(
+    uid: string,
+    frame: Frame,
+    pending: boolean,
+    ack = false,
+  ): number | undefined {
+    if (!this.enabled) {
+      return undefined;
+    }
+    const now = Date.now();
+    this.expire(now);
+    const log = this.logs.get(uid) ?? this.open(uid);
+    const entry: Entry = {
+      log,
+      position: ++log.last,
+      frame,
+      ack,
+      expiresAt: now + this.config.bufferTtlMs,
+      bytes: ENTRY_OVERHEAD + frame.text.length,
+      pending,
+      dropped: false,
+    };
+    log.entries.push(entry);
+    this.queue.push(entry);
+    this.bytes += entry.bytes;
+    if (pending) {
+      this.pendingCount++;
+    }
+    if (log.entries.length > this.config.bufferMaxPerUid) {
+      this.dropOldest(log, 'uid_limit');
+    }
+    while (this.bytes > this.config.bufferMaxBytes) {
+      this.dropOldest(this.oldest()!.log, 'bytes_limit');
+    }
+    return entry.position;
+  }
+
+  /**
+   * A connection bound `uid`: it gets the pending pushes nobody has received, and, recovering
+   * from `since`, every push after it (when they are all still kept). A recovering connection
+   * follows the uid until `unfollow`.
+   */
+  bind(
+    uid: string,
+    { recover, since }: { recover: boolean; since?: number },
+  ): Backlog {
+    let log = this.logs.get(uid);
+    if (recover && this.enabled) {
+      log ??= this.open(uid);
+      log.followers++;
+    }
+    if (log === undefined) {
+      const recovered = since === undefined ? undefined : false;
+      return { position: undefined, recovered, pushes: [] };
+    }
+    const recovered =
+      since === undefined ? undefined : since >= log.floor && since <= log.last;
+    const pushes = log.entries.filter(
+      (entry) =>
+        entry.pending || (recovered === true && entry.position > since!),
+    );
+    for (const entry of pushes) {
+      if (entry.pending) {
+        entry.pending = false;
+        this.pendingCount--;
+      }
+    }
+    return {
+      position: recover ? log.last : undefined,
+      recovered,
+      pushes,
+    };
+  }
+
+  /** A recovering connection left `uid` (unbound, or closed). */
+  unfollow(uid: string): void {
+    const log = this.logs.get(uid);
+    if (log !== undefined && --log.followers === 0) {
+      log.lingerUntil = Date.now() + this.config.bufferTtlMs;
+      this.lingering.push(log);
+    }
+  }
+
+  /** Counts for the metrics. */
+  get stats(): { uids: number; pending: number; bytes: number } {
+    return {
+      uids: this.logs.size,
+      pending: this.pendingCount,
+      bytes: this.bytes,
+    };
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweeper);
+  }
+
+  private open(uid: string): UidLog {
+    const base = Date.now() * 1000;
+    const log: UidLog = {
+      uid,
+      entries: [],
+      floor: base,
+      last: base,
+      followers: 0,
+      lingerUntil: 0,
+    };
+    this.logs.set(uid, log);
+    return log;
+  }
+
+  /** Drops the pushes whose time is up, oldest first. */
+  private expire(now: number): void {
+    for (
+      let entry = this.oldest();
+      entry !== undefined && entry.expiresAt <= now;
+      entry = this.oldest()
+    ) {
+      this.dropOldest(entry.log, 'expired');
+    }
+    while ((this.lingering.peek()?.lingerUntil ?? Infinity) <= now) {
+      this.closeIfIdle(this.lingering.shift()!);
+    }
+  }
+
+  /** Drops a uid's oldest push. The queue skips it when its turn comes. */
+  private dropOldest(log: UidLog, reason: DropReason): void {
+    const entry = log.entries.shift()!;
+    entry.dropped = true;
+    entry.frame = DROPPED;
+    log.floor = entry.position;
+    this.bytes -= entry.bytes;
+    if (entry.pending) {
+      this.pendingCount--;
+      this.metrics.bufferDropped(reason);
+    }
+    this.closeIfIdle(log);
+  }
+
+  private closeIfIdle(log: UidLog): void {
+    if (
+      log.entries.length === 0 &&
+      log.followers === 0 &&
+      log.lingerUntil <= Date.now() &&
+      this.logs.get(log.uid) === log
+    ) {
+      this.logs.delete(log.uid);
+    }
+  }
+
+  /** The oldest push still kept, of any uid: the head of the queue, past those dropped already. */
+  private oldest(): Entry | undefined {
+    while (this.queue.peek()?.dropped === true) {
+      this.queue.shift();
+    }
+    return this.queue.peek();
+  }
+}

@@ -1,0 +1,430 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PushClient } from '../src/sdk/node/push-client.js';
+import { LineClient } from './support/line-client.js';
+import { startServer, type TestServer } from './support/server.js';
+import { type Json, WsClient } from './support/ws-client.js';
+
+describe('no push lost to a race or a reconnect', () => {
+  const cleanup: Array<() => unknown> = [];
+
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) {
+      await step();
+    }
+  });
+
+  async function server(env: Record<string, string> = {}) {
+    const started = await startServer(env);
+    const backend = await LineClient.connect(started.textPort);
+    cleanup.push(
+      () => started.close(),
+      () => backend.socket.destroy(),
+    );
+    return { ...started, backend };
+  }
+
+  async function tab(url: string): Promise<WsClient> {
+    const client = await WsClient.connect(url);
+    cleanup.push(() => client.socket.terminate());
+    return client;
+  }
+
+  /** Connects and sends `init` with extra fields; resolves with the answer. */
+  async function init(url: string, uid: string, fields: Json = {}) {
+    const client = await tab(url);
+    client.send({ type: 'init', task_id: uid, ...fields });
+    const answer = await client.nextNonPing();
+    return { client, answer };
+  }
+
+  /** Everything a client receives within `ms`, pings left out. */
+  async function drain(client: WsClient, ms = 200): Promise<Json[]> {
+    const received: Json[] = [];
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        return received;
+      }
+      const message = await client.next(left).catch(() => undefined);
+      if (message === undefined) {
+        return received;
+      }
+      if (message.type !== 'ping') {
+        received.push(message);
+      }
+    }
+  }
+
+  async function metric({ ws }: TestServer, series: string): Promise<number> {
+    const text = await (
+      await fetch(`http://127.0.0.1:${ws.port}/metrics`)
+    ).text();
+    const line = text.split('\n').find((l) => l.startsWith(series + ' '));
+    return Number(line?.split(' ')[1] ?? 0);
+  }
+
+  describe('the offline buffer', () => {
+    it('delivers a push sent before init to the first connection that binds the uid, after init_ok', async () => {
+      const { wsUrl, backend } = await server();
+      expect(
+        await backend.request({ type: 'send', task_id: 'qr 1', openid: 'o1' }),
+      ).toEqual({ id: 1, ok: true, result: 0, buffered: 1 });
+
+      const { client: first, answer } = await init(wsUrl, 'qr 1');
+      expect(answer.type).toBe('init_ok');
+      expect(await first.nextNonPing()).toEqual({
+        type: 'login_status',
+        openid: 'o1',
+        data: null,
+      });
+      const { client: second } = await init(wsUrl, 'qr 1');
+      expect(await drain(second)).toEqual([]);
+    });
+
+    it('says a live push was live: no buffered field', async () => {
+      const { wsUrl, backend } = await server();
+      await init(wsUrl, 'u');
+      expect(
+        await backend.request({ type: 'sendToUid', uid: 'u', message: 'm' }),
+      ).toEqual({ id: 1, ok: true, result: 1 });
+    });
+
+    it('delivers, once and in order, what was pushed while the only tab was reconnecting', async () => {
+      const { wsUrl, backend } = await server();
+      const { client: before } = await init(wsUrl, 'u');
+      await backend.send({ type: 'sendToUid', uid: 'u', message: 'm0' });
+      expect(await before.nextNonPing()).toBe('m0');
+      before.socket.terminate();
+      await before.closed;
+      await sleep(100); // the server sees the drop
+      for (const message of ['m1', 'm2', 'm3']) {
+        await backend.send({ type: 'sendToUid', uid: 'u', message });
+      }
+      await sleep(2000);
+      const { client: after } = await init(wsUrl, 'u');
+      await backend.send({ type: 'sendToUid', uid: 'u', message: 'm4' });
+      expect(await drain(after, 300)).toEqual(['m1', 'm2', 'm3', 'm4']);
+    });
+
+    it('keeps at most PUSH_BUFFER_MAX_PER_UID pushes per uid, dropping the oldest', async () => {
+      const started = await server({ PUSH_BUFFER_MAX_PER_UID: '3' });
+      for (let i = 1; i <= 5; i++) {
+        await started.backend.send({
+          type: 'sendToUid',
+          uid: 'u',
+          message: `m${i}`,
+        });
+      }
+      const { client } = await init(started.wsUrl, 'u');
+      expect(await drain(client)).toEqual(['m3', 'm4', 'm5']);
+      expect(
+        await metric(
+          started,
+          'pushgate_buffer_dropped_total{reason="uid_limit"}',
+        ),
+      ).toBe(2);
+    });
+
+    it('keeps at most PUSH_BUFFER_MAX_BYTES in all, dropping the oldest of any uid', async () => {
+      const started = await server({ PUSH_BUFFER_MAX_BYTES: '2048' });
+      const message = 'x'.repeat(400);
+      for (let i = 1; i <= 8; i++) {
+        await started.backend.send({
+          type: 'sendToUid',
+          uid: `u${i}`,
+          message,
+        });
+      }
+      await started.backend.request({ type: 'getAllClientCount' });
+      expect(
+        await metric(started, 'pushgate_history_bytes'),
+      ).toBeLessThanOrEqual(2048);
+      const { client: oldest } = await init(started.wsUrl, 'u1');
+      const { client: newest } = await init(started.wsUrl, 'u8');
+      expect(await drain(oldest)).toEqual([]);
+      expect(await drain(newest)).toEqual([message]);
+      expect(
+        await metric(
+          started,
+          'pushgate_buffer_dropped_total{reason="bytes_limit"}',
+        ),
+      ).toBeGreaterThan(0);
+    });
+
+    it('keeps a push for PUSH_BUFFER_TTL_MS only', async () => {
+      const started = await server({ PUSH_BUFFER_TTL_MS: '300' });
+      await started.backend.send({
+        type: 'sendToUid',
+        uid: 'late',
+        message: 'gone',
+      });
+      await started.backend.send({
+        type: 'sendToUid',
+        uid: 'soon',
+        message: 'kept',
+      });
+      await sleep(600);
+      await started.backend.send({
+        type: 'sendToUid',
+        uid: 'soon',
+        message: 'new',
+      });
+      const { client: late } = await init(started.wsUrl, 'late');
+      const { client: soon } = await init(started.wsUrl, 'soon');
+      expect(await drain(late)).toEqual([]);
+      expect(await drain(soon)).toEqual(['new']);
+      expect(
+        await metric(
+          started,
+          'pushgate_buffer_dropped_total{reason="expired"}',
+        ),
+      ).toBe(2);
+    });
+
+    it('keeps nothing with PUSH_BUFFER_TTL_MS=0', async () => {
+      const { wsUrl, backend } = await server({ PUSH_BUFFER_TTL_MS: '0' });
+      expect(
+        await backend.request({ type: 'sendToUid', uid: 'u', message: 'm' }),
+      ).toEqual({ id: 1, ok: true, result: 0 });
+      const { client } = await init(wsUrl, 'u');
+      expect(await drain(client)).toEqual([]);
+    });
+  });
+
+  describe('recovery', () => {
+    it('wraps pushes in envelopes with positions for a connection that asks, and only for it', async () => {
+      const { wsUrl, backend } = await server();
+      const { client: plain } = await init(wsUrl, 'u');
+      const { client: recovering, answer } = await init(wsUrl, 'u', {
+        recover: true,
+      });
+      expect(answer).toMatchObject({
+        type: 'init_ok',
+        position: expect.any(Number),
+      });
+      expect(answer.recovered).toBeUndefined();
+      await backend.send({ type: 'sendToUid', uid: 'u', message: { n: 1 } });
+      await backend.send({ type: 'sendToUid', uid: 'u', message: 'text' });
+      expect([await plain.next(), await plain.next()]).toEqual([
+        { n: 1 },
+        'text',
+      ]);
+      expect([await recovering.next(), await recovering.next()]).toEqual([
+        { type: 'push', position: answer.position + 1, message: { n: 1 } },
+        { type: 'push', position: answer.position + 2, message: 'text' },
+      ]);
+    });
+
+    it('gives a connection that comes back with since what it missed while another tab was live, exactly once, in order', async () => {
+      const { wsUrl, backend } = await server();
+      const { client: other } = await init(wsUrl, 'u');
+      const { client: tab1, answer } = await init(wsUrl, 'u', {
+        recover: true,
+      });
+      await backend.send({ type: 'sendToUid', uid: 'u', message: 'm0' });
+      const seen = (await tab1.next()).position;
+      expect(seen).toBe(answer.position + 1);
+      tab1.socket.terminate();
+      await tab1.closed;
+      await sleep(100);
+      for (const message of ['m1', 'm2']) {
+        await backend.send({ type: 'sendToUid', uid: 'u', message });
+      }
+      await sleep(2000);
+      const { client: back, answer: again } = await init(wsUrl, 'u', {
+        since: seen,
+      });
+      expect(again).toMatchObject({ recovered: true, position: seen + 2 });
+      await backend.send({ type: 'sendToUid', uid: 'u', message: 'm3' });
+      expect(
+        (await drain(back, 300)).map(({ position, message }) => [
+          position,
+          message,
+        ]),
+      ).toEqual([
+        [seen + 1, 'm1'],
+        [seen + 2, 'm2'],
+        [seen + 3, 'm3'],
+      ]);
+      expect((await drain(other)).length).toBe(4);
+    });
+
+    it('says recovered: false when what came after since is no longer kept, and sends only what nobody received', async () => {
+      const { wsUrl, backend } = await server({ PUSH_BUFFER_MAX_PER_UID: '2' });
+      const { client: first, answer } = await init(wsUrl, 'u', {
+        recover: true,
+      });
+      first.socket.terminate();
+      await first.closed;
+      await sleep(100);
+      for (const message of ['m1', 'm2', 'm3']) {
+        await backend.send({ type: 'sendToUid', uid: 'u', message });
+      }
+      const { client: back, answer: again } = await init(wsUrl, 'u', {
+        since: answer.position,
+      });
+      expect(again.recovered).toBe(false);
+      expect((await drain(back)).map(({ message }) => message)).toEqual([
+        'm2',
+        'm3',
+      ]);
+    });
+
+    it('says recovered: false for a position from before a restart', async () => {
+      const first = await startServer();
+      const port = String(first.ws.port);
+      const { client, answer } = await init(first.wsUrl, 'u', {
+        recover: true,
+      });
+      client.socket.terminate();
+      await first.close();
+      const second = await server({ PUSH_WS_PORT: port });
+      const { answer: again } = await init(second.wsUrl, 'u', {
+        since: answer.position,
+      });
+      expect(again.recovered).toBe(false);
+      expect(again.position).toBeGreaterThan(answer.position);
+    });
+
+    it('says recovered: true, with nothing to send, for a connection that saw everything', async () => {
+      const { wsUrl } = await server();
+      const { client, answer } = await init(wsUrl, 'u', { recover: true });
+      client.socket.terminate();
+      await client.closed;
+      const { client: back, answer: again } = await init(wsUrl, 'u', {
+        since: answer.position,
+      });
+      expect(again).toMatchObject({
+        recovered: true,
+        position: answer.position,
+      });
+      expect(await drain(back)).toEqual([]);
+    });
+
+    it('wraps pushes to a group or to everyone without a position', async () => {
+      const { wsUrl, backend } = await server();
+      const { client, answer } = await init(wsUrl, 'u', { recover: true });
+      await backend.send({
+        type: 'joinGroup',
+        client_id: answer.client_id,
+        group: 'g',
+      });
+      await backend.send({ type: 'sendToGroup', group: 'g', message: 'to g' });
+      await backend.send({ type: 'sendToAll', message: { all: true } });
+      expect([await client.next(), await client.next()]).toEqual([
+        { type: 'push', message: 'to g' },
+        { type: 'push', message: { all: true } },
+      ]);
+    });
+
+    it('refuses a since or an ack position that is not a whole number', async () => {
+      const { wsUrl } = await server();
+      const { answer } = await init(wsUrl, 'u', { since: -1 });
+      expect(answer).toMatchObject({ type: 'error', code: 'invalid_message' });
+      const { client } = await init(wsUrl, 'v');
+      client.send({ type: 'ack', position: 'last' });
+      expect(await client.nextNonPing()).toMatchObject({
+        code: 'invalid_message',
+        message: expect.stringContaining('position'),
+      });
+    });
+  });
+
+  describe('acknowledgements', () => {
+    it('waits for the recovering connections to acknowledge, and says how many did', async () => {
+      const { wsUrl, backend } = await server();
+      const tabs = await Promise.all([
+        init(wsUrl, 'u', { recover: true }),
+        init(wsUrl, 'u', { recover: true }),
+      ]);
+      const reply = backend.request({
+        type: 'sendToUid',
+        uid: 'u',
+        message: 'paid',
+        ack: true,
+      });
+      for (const { client } of tabs) {
+        const push = await client.nextNonPing();
+        expect(push).toMatchObject({
+          type: 'push',
+          ack: true,
+          message: 'paid',
+        });
+        client.send({ type: 'ack', position: push.position });
+      }
+      expect(await reply).toEqual({ id: 1, ok: true, result: 2, acked: 2 });
+    });
+
+    it('answers with the acknowledgements so far when the time is up', async () => {
+      const { wsUrl, backend } = await server();
+      await init(wsUrl, 'u', { recover: true });
+      const asked = Date.now();
+      expect(
+        await backend.request({
+          type: 'sendToUid',
+          uid: 'u',
+          message: 'm',
+          ack: true,
+          ack_timeout_ms: 300,
+        }),
+      ).toEqual({ id: 1, ok: true, result: 1, acked: 0 });
+      expect(Date.now() - asked).toBeGreaterThanOrEqual(290);
+    });
+
+    it('counts the acknowledgement of a push kept for a uid that binds within the time', async () => {
+      const { wsUrl, backend } = await server();
+      const reply = backend.request({
+        type: 'send',
+        task_id: 'qr',
+        openid: 'o',
+        ack: true,
+      });
+      await sleep(100);
+      const { client } = await init(wsUrl, 'qr', { recover: true });
+      const push = await client.nextNonPing();
+      expect(push).toMatchObject({
+        ack: true,
+        message: { type: 'login_status', openid: 'o' },
+      });
+      client.send({ type: 'ack', position: push.position });
+      expect(await reply).toEqual({
+        id: 1,
+        ok: true,
+        result: 0,
+        buffered: 1,
+        acked: 1,
+      });
+    });
+
+    it('does not wait for connections that cannot acknowledge (no recover)', async () => {
+      const { wsUrl, backend } = await server();
+      await init(wsUrl, 'u');
+      expect(
+        await backend.request({
+          type: 'sendToUid',
+          uid: 'u',
+          message: 'm',
+          ack: true,
+        }),
+      ).toEqual({ id: 1, ok: true, result: 1, acked: 0 });
+    });
+
+    it('PushClient waits for acknowledgements on a connection of its own, so that other requests go on', async () => {
+      const { wsUrl, textPort } = await server();
+      const { client } = await init(wsUrl, 'u', { recover: true });
+      const push = new PushClient({ port: textPort });
+      cleanup.push(() => push.close());
+      const receipt = push.sendToUidWithReceipt('u', 'm', {
+        ack: true,
+        ackTimeoutMs: 3000,
+      });
+      const envelope = await client.nextNonPing();
+      // Answered while the acknowledgement is still awaited.
+      expect(await push.getAllClientCount()).toBe(1);
+      client.send({ type: 'ack', position: envelope.position });
+      expect(await receipt).toEqual({ connections: 1, buffered: 0, acked: 1 });
+    });
+  });
+});
