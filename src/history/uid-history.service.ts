@@ -4,8 +4,13 @@ import { PushMetrics } from '../metrics/push-metrics.service.js';
 import { Fifo } from './fifo.js';
 import type { Frame } from './frame.js';
 
-/** Bytes counted for a kept push beyond its text: the entry, its place in two queues. */
-const ENTRY_OVERHEAD = 160;
+/**
+ * Bytes counted for a kept push beyond its text (the entry, its frame, its place in two queues),
+ * and for a uid's log (the log, its array, its map entry, the uid): measured with heap snapshots,
+ * rounded up.
+ */
+const ENTRY_OVERHEAD = 200;
+const LOG_OVERHEAD = 250;
 
 /** Milliseconds between sweeps of expired pushes, so that a uid nobody pushes to again is freed. */
 const SWEEP_INTERVAL_MS = 1000;
@@ -145,8 +150,12 @@ export class UidHistory implements OnModuleDestroy {
     if (log.entries.length > this.config.bufferMaxPerUid) {
       this.dropOldest(log, 'uid_limit');
     }
-    while (this.bytes > this.config.bufferMaxBytes) {
-      this.dropOldest(this.oldest()!.log, 'bytes_limit');
+    for (
+      let oldest = this.oldest();
+      this.bytes > this.config.bufferMaxBytes && oldest !== undefined;
+      oldest = this.oldest()
+    ) {
+      this.dropOldest(oldest.log, 'bytes_limit');
     }
     return entry.position;
   }
@@ -221,6 +230,7 @@ export class UidHistory implements OnModuleDestroy {
       lingerUntil: 0,
     };
     this.logs.set(uid, log);
+    this.bytes += LOG_OVERHEAD + uid.length;
     return log;
   }
 
@@ -260,6 +270,7 @@ export class UidHistory implements OnModuleDestroy {
       this.logs.get(log.uid) === log
     ) {
       this.logs.delete(log.uid);
+      this.bytes -= LOG_OVERHEAD + log.uid.length;
     }
   }
 

@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LineClient } from './support/line-client.js';
+import { ServerProcess } from './support/server-process.js';
+
+const UIDS = 200_000;
+const ROUNDS = 3;
+const MAX_BYTES = 8 * 2 ** 20;
+
+/** The offline buffer of a server process, pushed to by uids that never connect. */
+describe('the offline buffer under uids that never connect', () => {
+  let server: ServerProcess;
+  let wsPort: number;
+  let textPort: number;
+
+  beforeAll(async () => {
+    server = ServerProcess.start({
+      PUSH_WS_HOST: '127.0.0.1',
+      PUSH_WS_PORT: '0',
+      PUSH_TEXT_PORT: '0',
+      PUSH_BUFFER_MAX_BYTES: String(MAX_BYTES),
+    });
+    wsPort = Number(
+      (await server.waitFor(/WebSocket +ws:\/\/127\.0\.0\.1:(\d+)$/))[1],
+    );
+    textPort = Number(
+      (await server.waitFor(/Text +tcp:\/\/127\.0\.0\.1:(\d+)$/))[1],
+    );
+  });
+
+  afterAll(() => server.kill());
+
+  async function metrics(): Promise<Record<string, number>> {
+    const text = await (
+      await fetch(`http://127.0.0.1:${wsPort}/metrics`)
+    ).text();
+    return Object.fromEntries(
+      text
+        .split('\n')
+        .filter((line) => line.startsWith('pushgate_'))
+        .map((line) => {
+          const at = line.lastIndexOf(' ');
+          return [line.slice(0, at), Number(line.slice(at + 1))];
+        }),
+    );
+  }
+
+  it(`stays within PUSH_BUFFER_MAX_BYTES as ${ROUNDS} × ${UIDS} uids push, dropping the oldest`, async () => {
+    const backend = await LineClient.connect(textPort);
+    const message = 'x'.repeat(100);
+    /** Pushes once to each of `UIDS` new uids, and waits until the server has run every line. */
+    async function round(n: number): Promise<void> {
+      const chunk: string[] = [];
+      for (let i = 0; i < UIDS; i++) {
+        chunk.push(
+          JSON.stringify({
+            type: 'sendToUid',
+            uid: `never ${n} ${i}`,
+            message,
+          }),
+        );
+        if (chunk.length === 10_000) {
+          await backend.write(chunk.join('\n') + '\n');
+          chunk.length = 0;
+        }
+      }
+      await backend.request({ type: 'getAllClientCount' });
+    }
+
+    // The first round fills the buffer; the ones after it may only replace what it holds.
+    await round(0);
+    const full = rssOf(server);
+    for (let n = 1; n < ROUNDS; n++) {
+      await round(n);
+    }
+    const after = rssOf(server);
+    const counts = await metrics();
+    backend.socket.destroy();
+
+    console.log(
+      `buffer memory: ${ROUNDS} × ${UIDS} uids, RSS ${mib(full)} MiB once full, ${mib(after)} MiB at the end; ` +
+        `kept ${counts.pushgate_buffered_messages} pushes in ${mib(counts.pushgate_history_bytes)} MiB, ` +
+        `dropped ${counts['pushgate_buffer_dropped_total{reason="bytes_limit"}']}`,
+    );
+    expect(counts.pushgate_history_bytes).toBeLessThanOrEqual(MAX_BYTES);
+    expect(
+      counts.pushgate_buffered_messages +
+        counts['pushgate_buffer_dropped_total{reason="bytes_limit"}'],
+    ).toBe(ROUNDS * UIDS);
+    expect(counts.pushgate_history_uids).toBe(
+      counts.pushgate_buffered_messages,
+    );
+    // Each round puts 110 MB (as counted) through the buffer: without a bound, RSS would gain that.
+    expect(after - full).toBeLessThan(40 * 2 ** 20);
+  });
+});
+
+function rssOf(server: ServerProcess): number {
+  const status = readFileSync(`/proc/${server.child.pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+}
+
+function mib(bytes: number): number {
+  return Math.round(bytes / 2 ** 20);
+}
