@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import {
@@ -176,6 +177,41 @@ describe('PushgateClient (the browser SDK)', () => {
     await expect.poll(() => push.isUidOnline('ann')).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(await push.isUidOnline('ann')).toBe(false);
+  });
+
+  it('with recover, gets every push once and in order across reconnects, and acknowledges', async () => {
+    const { wsUrl, push } = await server();
+    // The server pings every 25 s: a client that expects life every 300 ms reconnects whenever
+    // 300 ms pass without a push.
+    const { sdk, bound, messages } = client(wsUrl, {
+      uid: 'ann',
+      recover: true,
+      pingTimeoutMs: 300,
+    });
+    await bound.next();
+    const sent = Array.from({ length: 12 }, (_, i) => `m${i}`);
+    for (const [i, message] of sent.entries()) {
+      await push.sendToUid('ann', message);
+      await sleep(i % 3 === 2 ? 330 : 40);
+    }
+    const received = [];
+    for (const _ of sent) {
+      received.push(await messages.next());
+    }
+    expect(received).toEqual(sent);
+    expect(messages.pending).toEqual([]);
+    const rebinds = bound.pending;
+    expect(rebinds.length).toBeGreaterThan(0);
+    expect(rebinds.every(({ recovered }) => recovered === true)).toBe(true);
+
+    expect(
+      await push.sendToUidWithReceipt('ann', 'ack me', { ack: true }),
+    ).toEqual({
+      connections: expect.any(Number),
+      buffered: expect.any(Number),
+      acked: 1,
+    });
+    sdk.close();
   });
 
   it('reports server errors, and sends application messages', async () => {

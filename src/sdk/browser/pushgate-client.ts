@@ -11,6 +11,12 @@ export interface PushgateClientOptions {
    * this may be a function, called before every `init`, that fetches a fresh one from your backend.
    */
   token?: string | (() => string | Promise<string>);
+  /**
+   * Follow positions: after a reconnect, the server sends what was pushed to the uid meanwhile
+   * (what it still keeps), so nothing is missed; `bound` says `recovered: false` when it could not,
+   * and the application should reload its state. Pushes sent with `ack` are acknowledged.
+   */
+  recover?: boolean;
   /** Shortest delay before reconnecting, in milliseconds. Default 500. */
   minReconnectDelayMs?: number;
   /** Longest delay before reconnecting, in milliseconds. Default 20,000. */
@@ -29,8 +35,11 @@ export interface PushgateEvents {
   /** A message pushed by the server: parsed JSON, or the text when it is not JSON. */
   message: unknown;
   state: PushgateState;
-  /** The server bound the connection (`init_ok`). */
-  bound: { uid: string; clientId: string };
+  /**
+   * The server bound the connection (`init_ok`). With `recover`, after a reconnect: whether it
+   * sent everything missed meanwhile (`recovered`).
+   */
+  bound: { uid: string; clientId: string; recovered?: boolean };
   /** The server refused a message, or closed the connection with a code worth knowing. */
   error: { code: string; message: string };
 }
@@ -76,6 +85,8 @@ export class PushgateClient {
     Omit<PushgateClientOptions, 'uid' | 'token'>
   > &
     Pick<PushgateClientOptions, 'uid' | 'token'>;
+  /** The position of the last push received, with `recover`: where a reconnect resumes. */
+  private position: number | undefined;
   private readonly listeners: {
     [K in keyof PushgateEvents]: Set<Listener<K>>;
   } = {
@@ -105,6 +116,7 @@ export class PushgateClient {
       minReconnectDelayMs: 500,
       maxReconnectDelayMs: 20_000,
       pingTimeoutMs: 60_000,
+      recover: false,
       ...options,
       WebSocket: WebSocketImpl,
     };
@@ -182,11 +194,15 @@ export class PushgateClient {
       return;
     }
     if (socket === this.socket && socket.readyState === OPEN) {
+      const { recover } = this.options;
+      const { position } = this;
       socket.send(
         JSON.stringify({
           type: 'init',
           task_id: uid,
           ...(value ? { token: value } : {}),
+          ...(recover && position === undefined ? { recover } : {}),
+          ...(recover && position !== undefined ? { since: position } : {}),
         }),
       );
     }
@@ -202,12 +218,28 @@ export class PushgateClient {
     if (type === 'ping') {
       this.socket?.send('{"type":"pong"}');
     } else if (type === 'init_ok') {
-      const { task_id, client_id } = message as {
+      const { task_id, client_id, position, recovered } = message as {
         task_id: string;
         client_id: string;
+        position?: number;
+        recovered?: boolean;
       };
+      this.position = position ?? this.position;
       this.connected();
-      this.emit('bound', { uid: task_id, clientId: client_id });
+      this.emit('bound', { uid: task_id, clientId: client_id, recovered });
+    } else if (type === 'push' && this.options.recover) {
+      const push = message as {
+        position?: number;
+        ack?: boolean;
+        message: unknown;
+      };
+      if (push.position !== undefined) {
+        this.position = push.position;
+        if (push.ack) {
+          this.socket?.send(`{"type":"ack","position":${push.position}}`);
+        }
+      }
+      this.emit('message', push.message);
     } else if (type === 'error') {
       const { code, message: text } = message as {
         code: string;
