@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import { connect as connectTls } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mintToken } from '../src/auth/mint-token.js';
 import { PushClient } from '../src/sdk/node/push-client.js';
 import { LineClient } from './support/line-client.js';
 import { startServer, type TestServer } from './support/server.js';
 import { ServerProcess } from './support/server-process.js';
 import { WsClient } from './support/ws-client.js';
+import { useCleanup } from './support/cleanup.js';
 
 const JWT_SECRET = 'jwt-secret-of-at-least-32-characters';
 const TEXT_SECRET = 'text-secret-16+chars';
@@ -18,13 +19,7 @@ const TLS_CERT = fileURLToPath(
 const TLS_KEY = fileURLToPath(new URL('fixtures/tls/key.pem', import.meta.url));
 
 describe('proving who may bind and who may push', () => {
-  const cleanup: Array<() => unknown> = [];
-
-  afterEach(async () => {
-    for (const step of cleanup.splice(0).reverse()) {
-      await step();
-    }
-  });
+  const cleanup = useCleanup();
 
   async function server(env: Record<string, string>): Promise<TestServer> {
     const started = await startServer(env);

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import {
   PushgateClient,
+  type PushgateEvents,
   type PushgateState,
   type WebSocketClass,
 } from '../src/sdk/browser/pushgate-client.js';
@@ -10,16 +11,11 @@ import { mintToken } from '../src/auth/mint-token.js';
 import { PushClient } from '../src/sdk/node/push-client.js';
 import { MessageQueue } from './support/message-queue.js';
 import { startServer } from './support/server.js';
+import { useCleanup } from './support/cleanup.js';
 
 /** The browser SDK, driven in Node with `ws` as its WebSocket, against the real server. */
 describe('PushgateClient (the browser SDK)', () => {
-  const cleanup: Array<() => unknown> = [];
-
-  afterEach(async () => {
-    for (const step of cleanup.splice(0).reverse()) {
-      await step();
-    }
-  });
+  const cleanup = useCleanup();
 
   async function server(env: Record<string, string> = {}) {
     const started = await startServer(env);
@@ -45,7 +41,7 @@ describe('PushgateClient (the browser SDK)', () => {
     cleanup.push(() => sdk.close());
     const states = new MessageQueue<PushgateState>();
     const messages = new MessageQueue<unknown>();
-    const bound = new MessageQueue<{ uid: string; clientId: string }>();
+    const bound = new MessageQueue<PushgateEvents['bound']>();
     const errors = new MessageQueue<{ code: string; message: string }>();
     sdk.on('state', (s) => states.push(s));
     sdk.on('message', (m) => messages.push(m));

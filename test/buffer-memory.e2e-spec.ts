@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LineClient } from './support/line-client.js';
+import { scrape } from './support/metrics.js';
 import { ServerProcess } from './support/server-process.js';
 
 const UIDS = 200_000;
@@ -23,30 +23,10 @@ describe('the offline buffer under uids that never connect', () => {
       // The bound that matters: what the rounds put through the buffer would not fit in this heap.
       NODE_OPTIONS: `--max-old-space-size=${HEAP_MIB}`,
     });
-    wsPort = Number(
-      (await server.waitFor(/WebSocket +ws:\/\/127\.0\.0\.1:(\d+)$/))[1],
-    );
-    textPort = Number(
-      (await server.waitFor(/Text +tcp:\/\/127\.0\.0\.1:(\d+)$/))[1],
-    );
+    ({ ws: wsPort, text: textPort } = await server.ports());
   });
 
   afterAll(() => server.kill());
-
-  async function metrics(): Promise<Record<string, number>> {
-    const text = await (
-      await fetch(`http://127.0.0.1:${wsPort}/metrics`)
-    ).text();
-    return Object.fromEntries(
-      text
-        .split('\n')
-        .filter((line) => line.startsWith('pushgate_'))
-        .map((line) => {
-          const at = line.lastIndexOf(' ');
-          return [line.slice(0, at), Number(line.slice(at + 1))];
-        }),
-    );
-  }
 
   it(`stays within PUSH_BUFFER_MAX_BYTES as ${ROUNDS} × ${UIDS} uids push, dropping the oldest`, async () => {
     const backend = await LineClient.connect(textPort);
@@ -70,12 +50,12 @@ describe('the offline buffer under uids that never connect', () => {
       await backend.request({ type: 'getAllClientCount' });
     }
 
-    const before = rssOf(server);
+    const before = server.rss();
     for (let n = 0; n < ROUNDS; n++) {
       await round(n);
     }
-    const after = rssOf(server);
-    const counts = await metrics();
+    const after = server.rss();
+    const counts = await scrape(wsPort);
     backend.socket.destroy();
 
     console.log(
@@ -94,11 +74,6 @@ describe('the offline buffer under uids that never connect', () => {
     expect(server.child.exitCode).toBeNull();
   });
 });
-
-function rssOf(server: ServerProcess): number {
-  const status = readFileSync(`/proc/${server.child.pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
-}
 
 function mib(bytes: number): number {
   return Math.round(bytes / 2 ** 20);

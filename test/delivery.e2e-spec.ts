@@ -1,18 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PushClient } from '../src/sdk/node/push-client.js';
 import { LineClient } from './support/line-client.js';
-import { startServer, type TestServer } from './support/server.js';
+import { startServer } from './support/server.js';
 import { type Json, WsClient } from './support/ws-client.js';
+import { useCleanup } from './support/cleanup.js';
+import { metric } from './support/metrics.js';
 
 describe('no push lost to a race or a reconnect', () => {
-  const cleanup: Array<() => unknown> = [];
-
-  afterEach(async () => {
-    for (const step of cleanup.splice(0).reverse()) {
-      await step();
-    }
-  });
+  const cleanup = useCleanup();
 
   async function server(env: Record<string, string> = {}) {
     const started = await startServer(env);
@@ -55,14 +51,6 @@ describe('no push lost to a race or a reconnect', () => {
         received.push(message);
       }
     }
-  }
-
-  async function metric({ ws }: TestServer, series: string): Promise<number> {
-    const text = await (
-      await fetch(`http://127.0.0.1:${ws.port}/metrics`)
-    ).text();
-    const line = text.split('\n').find((l) => l.startsWith(series + ' '));
-    return Number(line?.split(' ')[1] ?? 0);
   }
 
   describe('the offline buffer', () => {
@@ -121,7 +109,7 @@ describe('no push lost to a race or a reconnect', () => {
       expect(await drain(client)).toEqual(['m3', 'm4', 'm5']);
       expect(
         await metric(
-          started,
+          started.ws.port,
           'pushgate_buffer_dropped_total{reason="uid_limit"}',
         ),
       ).toBe(2);
@@ -139,7 +127,7 @@ describe('no push lost to a race or a reconnect', () => {
       }
       await started.backend.request({ type: 'getAllClientCount' });
       expect(
-        await metric(started, 'pushgate_history_bytes'),
+        await metric(started.ws.port, 'pushgate_history_bytes'),
       ).toBeLessThanOrEqual(2048);
       const { client: oldest } = await init(started.wsUrl, 'u1');
       const { client: newest } = await init(started.wsUrl, 'u8');
@@ -147,7 +135,7 @@ describe('no push lost to a race or a reconnect', () => {
       expect(await drain(newest)).toEqual([message]);
       expect(
         await metric(
-          started,
+          started.ws.port,
           'pushgate_buffer_dropped_total{reason="bytes_limit"}',
         ),
       ).toBeGreaterThan(0);
@@ -177,7 +165,7 @@ describe('no push lost to a race or a reconnect', () => {
       expect(await drain(soon)).toEqual(['new']);
       expect(
         await metric(
-          started,
+          started.ws.port,
           'pushgate_buffer_dropped_total{reason="expired"}',
         ),
       ).toBe(2);

@@ -9,7 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { MessagePattern } from '@nestjs/microservices';
 import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PushError } from '../src/common/errors/push.error.js';
 import { loadConfig } from '../src/config/load-config.js';
 import type { PushConfig } from '../src/config/push-config.js';
@@ -19,6 +19,7 @@ import { PushgateModule } from '../src/pushgate.module.js';
 import { PushClient } from '../src/sdk/node/push-client.js';
 import { startPushgate } from '../src/start-pushgate.js';
 import { WsClient } from './support/ws-client.js';
+import { useCleanup } from './support/cleanup.js';
 
 /** Settings for an embedded Pushgate on free loopback ports. */
 const settings = (): PushConfig =>
@@ -33,13 +34,7 @@ const settings = (): PushConfig =>
   );
 
 describe('extending Pushgate from an application', () => {
-  const cleanup: Array<() => unknown> = [];
-
-  afterEach(async () => {
-    for (const step of cleanup.splice(0).reverse()) {
-      await step();
-    }
-  });
+  const cleanup = useCleanup();
 
   /** Boots an application module the way a team would, and returns its addresses. */
   async function boot(metadata: ModuleMetadata) {

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,10 +44,9 @@ describe('fuzzing both ports', () => {
       PUSH_MAX_MESSAGES_BURST: '100000',
       PUSH_MAX_INITS_PER_MIN: '100000',
     });
-    const ws = await server.waitFor(/WebSocket +ws:\/\/127\.0\.0\.1:(\d+)$/);
-    const text = await server.waitFor(/Text +tcp:\/\/127\.0\.0\.1:(\d+)$/);
-    wsUrl = `ws://127.0.0.1:${ws[1]}`;
-    textPort = Number(text[1]);
+    const ports = await server.ports();
+    wsUrl = `ws://127.0.0.1:${ports.ws}`;
+    textPort = ports.text;
   });
 
   afterAll(() => server.kill());
@@ -66,9 +65,9 @@ describe('fuzzing both ports', () => {
     const bystander = await WsClient.bound(wsUrl, 'watch');
     const push = new PushClient({ port: textPort, timeoutMs: 10_000 });
 
-    const rss = { before: rssOf(server), peak: 0 };
+    const rss = { before: server.rss(), peak: 0 };
     const sampler = setInterval(
-      () => (rss.peak = Math.max(rss.peak, rssOf(server))),
+      () => (rss.peak = Math.max(rss.peak, server.rss())),
       50,
     );
 
@@ -105,7 +104,7 @@ describe('fuzzing both ports', () => {
     // The server is up, and holds no connection of the fuzzers any more.
     expect(server.child.exitCode).toBeNull();
     await expect.poll(() => push.getAllClientCount()).toBe(1);
-    const rssAfter = rssOf(server);
+    const rssAfter = server.rss();
 
     const report = {
       seed: SEED,
@@ -255,12 +254,6 @@ async function writeInPieces(
       });
     }
   }
-}
-
-/** The resident memory of the server process, in bytes. */
-function rssOf(server: ServerProcess): number {
-  const status = readFileSync(`/proc/${server.child.pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
 }
 
 function mib(bytes: number): number {

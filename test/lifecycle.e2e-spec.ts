@@ -19,9 +19,8 @@ describe('the server process', () => {
 
   async function startProcess(env: Record<string, string> = {}) {
     server = ServerProcess.start({ ...LOOPBACK, ...env });
-    const ws = await server.waitFor(/WebSocket +ws:\/\/127\.0\.0\.1:(\d+)$/);
-    const text = await server.waitFor(/Text +tcp:\/\/127\.0\.0\.1:(\d+)$/);
-    return { server, wsPort: Number(ws[1]), textPort: Number(text[1]) };
+    const { ws, text } = await server.ports();
+    return { server, wsPort: ws, textPort: text };
   }
 
   it('logs one line per listener at start-up, with the ports it really bound', async () => {

@@ -2,7 +2,7 @@ import { Controller, type INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MessagePattern } from '@nestjs/microservices';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config.js';
 import { PushgateModule } from '../src/pushgate.module.js';
 import { PushClient } from '../src/sdk/node/push-client.js';
@@ -10,29 +10,16 @@ import { startPushgate } from '../src/start-pushgate.js';
 import { LineClient } from './support/line-client.js';
 import { startServer, type TestServer } from './support/server.js';
 import { WsClient } from './support/ws-client.js';
+import { useCleanup } from './support/cleanup.js';
+import { metric } from './support/metrics.js';
 
 describe('limits', () => {
-  const cleanup: Array<() => unknown> = [];
-
-  afterEach(async () => {
-    for (const step of cleanup.splice(0).reverse()) {
-      await step();
-    }
-  });
+  const cleanup = useCleanup();
 
   async function server(env: Record<string, string>): Promise<TestServer> {
     const started = await startServer(env);
     cleanup.push(() => started.close());
     return started;
-  }
-
-  /** The value of one series of the server's /metrics. */
-  async function metric({ ws }: TestServer, series: string): Promise<number> {
-    const text = await (
-      await fetch(`http://127.0.0.1:${ws.port}/metrics`)
-    ).text();
-    const line = text.split('\n').find((l) => l.startsWith(series + ' '));
-    return Number(line?.split(' ')[1] ?? NaN);
   }
 
   async function tab(
@@ -59,7 +46,7 @@ describe('limits', () => {
       ).toBe(403);
       expect(
         await metric(
-          started,
+          started.ws.port,
           'pushgate_upgrades_refused_total{reason="origin"}',
         ),
       ).toBe(1);
@@ -126,7 +113,9 @@ describe('limits', () => {
         code: 1008,
         reason: 'too many messages',
       });
-      expect(await metric(started, 'pushgate_rate_limit_closes_total')).toBe(1);
+      expect(
+        await metric(started.ws.port, 'pushgate_rate_limit_closes_total'),
+      ).toBe(1);
       const push = new PushClient({ port: textPort });
       cleanup.push(() => push.close());
       expect(await push.sendToUid('calm', 'still here')).toBe(1);

@@ -1,18 +1,13 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PushClient } from '../src/sdk/node/push-client.js';
 import type { ConnectionState } from '../src/sdk/node/text-connection.js';
 import { startServer, type TestServer } from './support/server.js';
 import { WsClient } from './support/ws-client.js';
+import { useCleanup } from './support/cleanup.js';
 
 describe(PushClient, () => {
-  const cleanup: Array<() => unknown> = [];
-
-  afterEach(async () => {
-    for (const step of cleanup.splice(0).reverse()) {
-      await step();
-    }
-  });
+  const cleanup = useCleanup();
 
   async function server(env: Record<string, string> = {}): Promise<TestServer> {
     const started = await startServer(env);

@@ -6,10 +6,11 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MessageQueue } from './support/message-queue.js';
 import { startServer, type TestServer } from './support/server.js';
 import { type Json, WsClient } from './support/ws-client.js';
+import { useCleanup } from './support/cleanup.js';
 
 const SECRET = 'a webhook secret of some length';
 
@@ -48,13 +49,7 @@ async function receiver(
 }
 
 describe('the webhook', () => {
-  const cleanup: Array<() => unknown> = [];
-
-  afterEach(async () => {
-    for (const step of cleanup.splice(0).reverse()) {
-      await step();
-    }
-  });
+  const cleanup = useCleanup();
 
   async function pushgate(
     url: string,

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageQueue } from './message-queue.js';
 
@@ -62,6 +62,19 @@ export class ServerProcess {
         return match;
       }
     }
+  }
+
+  /** The ports it logs once it is up (its listeners on 127.0.0.1). */
+  async ports(): Promise<{ ws: number; text: number }> {
+    const ws = await this.waitFor(/WebSocket +ws:\/\/127\.0\.0\.1:(\d+)$/);
+    const text = await this.waitFor(/Text +tcp:\/\/127\.0\.0\.1:(\d+)$/);
+    return { ws: Number(ws[1]), text: Number(text[1]) };
+  }
+
+  /** Its resident memory in bytes (Linux). */
+  rss(): number {
+    const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
   }
 
   kill(): void {
