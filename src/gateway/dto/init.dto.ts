@@ -1,7 +1,6 @@
-import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsOptional } from 'class-validator';
 import { IsName } from '../../common/validation/is-name.decorator.js';
-
-const POSITION_RULE = '$property must be a position: a whole number from 0';
+import { IsPosition } from './is-position.decorator.js';
 
 /** `{"type":"init","task_id":"<uid>"}`: binds the connection to a uid. */
 export class InitDto {
@@ -15,9 +14,7 @@ export class InitDto {
 
   /** The last position seen: follow positions, and get what came after it first. */
   @IsOptional()
-  @IsInt({ message: POSITION_RULE })
-  @Min(0, { message: POSITION_RULE })
-  @Max(Number.MAX_SAFE_INTEGER, { message: POSITION_RULE })
+  @IsPosition()
   since?: number;
 
   /** Fields an application adds (a token, say), for its `BindGuard`. */
