@@ -7,6 +7,8 @@ export function statusOf(code: string): number {
       return 401;
     case ErrorCode.Internal:
       return 500;
+    case ErrorCode.ClusterUnavailable:
+      return 503;
     default:
       return 400;
   }

@@ -7,6 +7,7 @@ import {
   IsNotEmpty,
   IsString,
   IsUrl,
+  Matches,
   Max,
   Min,
   MinLength,
@@ -28,6 +29,10 @@ const API_KEY_RULE = 'must be at least 16 characters when set';
 
 const TEXT_SECRET_RULE =
   'must be at least 16 characters; it is required when PUSH_TEXT_HOST is not a loopback address';
+
+const NODE_ID_RULE = 'must be 1 to 40 letters, digits, _ or -';
+
+const REDIS_PREFIX_RULE = 'must be 1 to 64 letters, digits, _, -, . or :';
 
 const WEBHOOK_SECRET_RULE =
   'must be at least 16 characters when PUSH_WEBHOOK_URL is set';
@@ -202,6 +207,35 @@ export class PushConfig {
   @IntRange(0, 65535)
   metricsPort: number | null = null;
 
+  /**
+   * Cluster mode: the Redis that the nodes of one Pushgate cluster share (`redis://[user:password@]host:port[/db]`,
+   * or `rediss://` for TLS). Empty: a single node, in memory, without Redis.
+   */
+  @ValidateIf((config: PushConfig) => config.redisUrl !== '')
+  @Matches(/^rediss?:\/\/\S+$/, {
+    message: 'must be a redis:// or rediss:// URL',
+  })
+  redisUrl = '';
+
+  /**
+   * Prefix of every Redis key and channel of the cluster, so that several clusters can share one
+   * Redis. Only with `redisUrl`.
+   */
+  @Matches(/^[\w.:-]{1,64}$/, { message: REDIS_PREFIX_RULE })
+  redisPrefix = 'pushgate';
+
+  /** This node's name in the cluster, the prefix of its client ids; empty: a random one per start. */
+  @ValidateIf((config: PushConfig) => config.nodeId !== '')
+  @Matches(/^[\w-]{1,40}$/, { message: NODE_ID_RULE })
+  nodeId = '';
+
+  /**
+   * Milliseconds a node that stopped renewing its presence in Redis (killed, frozen, cut off) still
+   * counts as holding its connections; the other nodes then remove its entries. It renews every third.
+   */
+  @IntRange(1000, 600_000)
+  nodeTtlMs = 15_000;
+
   /** Whether `GET /` serves the demo page. */
   @IsBoolean({ message: 'must be true or false' })
   demoPage = true;
@@ -249,6 +283,10 @@ export const CONFIG_ENV: { readonly [K in keyof PushConfig]: string } = {
   webhookMaxAttempts: 'PUSH_WEBHOOK_MAX_ATTEMPTS',
   apiKey: 'PUSH_API_KEY',
   metricsPort: 'PUSH_METRICS_PORT',
+  redisUrl: 'PUSH_REDIS_URL',
+  redisPrefix: 'PUSH_REDIS_PREFIX',
+  nodeId: 'PUSH_NODE_ID',
+  nodeTtlMs: 'PUSH_NODE_TTL_MS',
   demoPage: 'PUSH_DEMO_PAGE',
   logFormat: 'LOG_FORMAT',
   logLevel: 'LOG_LEVEL',

@@ -22,6 +22,8 @@ export const ErrorCode = {
   RateLimited: 'rate_limited',
   /** A WebSocket client sent a backend command such as `send`. */
   Forbidden: 'forbidden',
+  /** Cluster mode: the command needs the other nodes, and this node cannot reach Redis now. */
+  ClusterUnavailable: 'cluster_unavailable',
   /** The server failed while handling a valid message; the details are in its log. */
   Internal: 'internal_error',
 } as const;
