@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientSocket } from './client.js';
+import type { RegistryObserver } from './registry-observer.js';
 import { UidRegistry } from './uid-registry.service.js';
 
 const socket = (): ClientSocket => ({
@@ -204,6 +205,94 @@ describe(UidRegistry, () => {
       expect(registry.clientCount).toBe(0);
       expect(registry.uidCount).toBe(0);
       expect([...registry.allGroups()].length).toBe(0);
+    });
+  });
+
+  describe('attach', () => {
+    /** An observer that writes down what it hears, by client id. */
+    function recorder(): { observer: RegistryObserver; heard: string[] } {
+      const heard: string[] = [];
+      const observer: RegistryObserver = {
+        added: (client) => heard.push(`added ${client.id}`),
+        removed: (client) => heard.push(`removed ${client.id} ${client.uid}`),
+        bound: (client, previous) =>
+          heard.push(`bound ${client.id} ${client.uid} from ${previous}`),
+        unbound: (client, uid) => heard.push(`unbound ${client.id} ${uid}`),
+        joined: (client, group) => heard.push(`joined ${client.id} ${group}`),
+        left: (client, group) => heard.push(`left ${client.id} ${group}`),
+        ungrouped: (group, members) =>
+          heard.push(
+            `ungrouped ${group} ${members.map(({ id }) => id).join()}`,
+          ),
+      };
+      return { observer, heard };
+    }
+
+    it('puts the node id in front of every client id', () => {
+      const registry = new UidRegistry();
+      registry.attach('node-a', recorder().observer);
+      expect(registry.add(socket()).id).toMatch(/^node-a\.[0-9a-f]{8}-1$/);
+      expect(registry.add(socket()).id).toMatch(/^node-a\.[0-9a-f]{8}-2$/);
+    });
+
+    it('tells the observer of every change, once, after it is made', () => {
+      const registry = new UidRegistry();
+      const { observer, heard } = recorder();
+      registry.attach('n', observer);
+      const a = registry.add(socket());
+      const b = registry.add(socket());
+      registry.bind(a, 'u');
+      registry.bind(a, 'u');
+      registry.bind(a, 'v');
+      registry.unbind(a);
+      registry.unbind(a);
+      registry.join(a, 'g');
+      registry.join(a, 'g');
+      registry.join(b, 'g');
+      registry.leave(a, 'g');
+      registry.leave(a, 'g');
+      registry.ungroup('g');
+      registry.ungroup('g');
+      registry.bind(b, 'w');
+      registry.remove(b);
+      registry.remove(b);
+      expect(heard).toEqual([
+        `added ${a.id}`,
+        `added ${b.id}`,
+        `bound ${a.id} u from undefined`,
+        `bound ${a.id} v from u`,
+        `unbound ${a.id} v`,
+        `joined ${a.id} g`,
+        `joined ${b.id} g`,
+        `left ${a.id} g`,
+        `ungrouped g ${b.id}`,
+        `bound ${b.id} w from undefined`,
+        `removed ${b.id} w`,
+      ]);
+    });
+
+    it('lets the observer see the registry as the change left it', () => {
+      const registry = new UidRegistry();
+      const sizes: Array<number | undefined> = [];
+      registry.attach('n', {
+        ...recorder().observer,
+        bound: (client) => sizes.push(registry.clientsOf(client.uid!)?.size),
+        removed: (client) => sizes.push(registry.clientsOf(client.uid!)?.size),
+      });
+      const [a, b] = [registry.add(socket()), registry.add(socket())];
+      registry.bind(a, 'u');
+      registry.bind(b, 'u');
+      registry.remove(a);
+      registry.remove(b);
+      expect(sizes).toEqual([1, 2, 1, undefined]);
+    });
+
+    it('must come before the first connection', () => {
+      const registry = new UidRegistry();
+      registry.add(socket());
+      expect(() => registry.attach('n', recorder().observer)).toThrow(
+        'before the first connection',
+      );
     });
   });
 });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Client, type ClientSocket } from './client.js';
+import type { RegistryObserver } from './registry-observer.js';
 
 /**
  * Which connections are open, which uid each is bound to and which groups each has joined: many
@@ -15,8 +16,22 @@ export class UidRegistry {
   private readonly uids = new Map<string, Set<Client>>();
   private readonly groups = new Map<string, Set<Client>>();
   /** Random per process, so that an id a backend kept from before a restart matches nobody. */
-  private readonly idPrefix = randomBytes(4).toString('hex');
+  private idPrefix = randomBytes(4).toString('hex');
   private sequence = 0;
+  private observer: RegistryObserver | undefined;
+
+  /**
+   * Cluster mode: client ids begin with the node's id and a dot (`<node>.<random>-<n>`), so that
+   * any node can tell where a connection is, and `observer` hears of every change. Call it before
+   * the first connection.
+   */
+  attach(nodeId: string, observer: RegistryObserver): void {
+    if (this.clients.size > 0) {
+      throw new Error('attach the registry before the first connection');
+    }
+    this.idPrefix = `${nodeId}.${this.idPrefix}`;
+    this.observer = observer;
+  }
 
   /** Registers a new connection under a fresh client id. */
   add(socket: ClientSocket): Client {
@@ -25,6 +40,7 @@ export class UidRegistry {
       socket,
     );
     this.clients.set(client.id, client);
+    this.observer?.added(client);
     return client;
   }
 
@@ -42,6 +58,7 @@ export class UidRegistry {
     for (const group of client.groups ?? []) {
       deleteFrom(this.groups, group, client);
     }
+    this.observer?.removed(client);
   }
 
   /** Binds the connection to `uid`, moving it off the uid it was bound to before. */
@@ -49,25 +66,32 @@ export class UidRegistry {
     if (client.uid === uid || !this.clients.has(client.id)) {
       return;
     }
-    this.unbind(client);
+    const previous = client.uid;
+    if (previous !== undefined) {
+      deleteFrom(this.uids, previous, client);
+    }
     addTo(this.uids, uid, client);
     client.uid = uid;
+    this.observer?.bound(client, previous);
   }
 
   /** Unbinds the connection from its uid, if it has one. */
   unbind(client: Client): void {
-    if (client.uid !== undefined) {
-      deleteFrom(this.uids, client.uid, client);
+    const uid = client.uid;
+    if (uid !== undefined) {
+      deleteFrom(this.uids, uid, client);
       client.uid = undefined;
+      this.observer?.unbound(client, uid);
     }
   }
 
   join(client: Client, group: string): void {
-    if (!this.clients.has(client.id)) {
+    if (!this.clients.has(client.id) || client.groups?.has(group) === true) {
       return;
     }
     addTo(this.groups, group, client);
     (client.groups ??= new Set()).add(group);
+    this.observer?.joined(client, group);
   }
 
   /** Takes the connection out of the group; false when it was not in it. */
@@ -76,17 +100,22 @@ export class UidRegistry {
       return false;
     }
     deleteFrom(this.groups, group, client);
+    this.observer?.left(client, group);
     return true;
   }
 
   /** Dissolves the group; returns how many connections were in it. */
   ungroup(group: string): number {
     const members = this.groups.get(group);
-    for (const client of members ?? []) {
+    if (members === undefined) {
+      return 0;
+    }
+    for (const client of members) {
       client.groups?.delete(group);
     }
     this.groups.delete(group);
-    return members?.size ?? 0;
+    this.observer?.ungrouped(group, [...members]);
+    return members.size;
   }
 
   get(clientId: string): Client | undefined {
