@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { pushServiceProvider } from '../cluster/push-service.provider.js';
 import { EventsModule } from '../events/events.module.js';
 import { HistoryModule } from '../history/history.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
@@ -12,7 +13,8 @@ import { TextTransport } from './transport/text.transport.js';
 @Module({
   imports: [RegistryModule, EventsModule, MetricsModule, HistoryModule],
   controllers: [PushController, ConnectionController, QueryController],
-  providers: [PushService, TextTransport],
+  // PushService: the single node's, or in cluster mode ClusterPushService (see the provider).
+  providers: [pushServiceProvider, TextTransport],
   exports: [PushService, TextTransport],
 })
 export class PushModule {}

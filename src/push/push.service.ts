@@ -31,12 +31,13 @@ export interface Recovery {
 /**
  * The Gateway API in process (see `GatewayApi` for the semantics): what the text-port commands
  * do, and what an application that embeds Pushgate calls directly. Its methods return promises so
- * that the same API can span several nodes.
+ * that the same API can span several nodes: in cluster mode `ClusterPushService` (a subclass, see
+ * src/cluster/) takes its place.
  */
 @Injectable()
 export class PushService implements GatewayApi {
   constructor(
-    private readonly registry: UidRegistry,
+    protected readonly registry: UidRegistry,
     private readonly events: PushEvents,
     private readonly metrics: PushMetrics,
     private readonly history: UidHistory,
@@ -295,7 +296,7 @@ export class PushService implements GatewayApi {
    * recovering connection follows it). The count of connections reached; a `Receipt` when it was
    * kept for a uid; a promise of one when it waits for acknowledgements.
    */
-  private toUids(
+  protected toUids(
     uids: string | readonly string[],
     frame: Frame,
     { ack = false, ackTimeoutMs }: SendToUidOptions,
@@ -359,7 +360,7 @@ export class PushService implements GatewayApi {
    * Writes a frame to each client: as it is, or in its envelope to a recovering connection, with
    * the push's position on its uid when it has one. Returns how many.
    */
-  private write(
+  protected write(
     clients: Iterable<Client>,
     frame: Frame,
     position?: number,
@@ -390,7 +391,7 @@ export class PushService implements GatewayApi {
     return client !== undefined;
   }
 
-  private clientsById(clientIds: readonly string[]): Set<Client> {
+  protected clientsById(clientIds: readonly string[]): Set<Client> {
     const clients = new Set<Client>();
     for (const id of clientIds) {
       const client = this.registry.get(id);
@@ -402,7 +403,7 @@ export class PushService implements GatewayApi {
   }
 
   /** The union of the connections found under each key: a connection appears once. */
-  private collect(
+  protected collect(
     keys: readonly string[],
     lookup: (key: string) => ReadonlySet<Client> | undefined,
   ): Set<Client> {
