@@ -4,8 +4,12 @@ import { ClusterUnavailableError } from '../common/errors/cluster-unavailable.er
 import type { ReadinessService } from '../health/readiness.service.js';
 import { defineScripts } from './redis-scripts.js';
 
-/** Milliseconds a Redis command may take before it fails (and the operation with it). */
-export const COMMAND_TIMEOUT_MS = 3000;
+/**
+ * Milliseconds Redis may leave a connection with commands waiting without sending anything back;
+ * then the connection counts as lost (an outage, like a closed one). One timer per connection,
+ * not one per command: a per-command timeout cost about 0.7 µs of CPU per command.
+ */
+export const REPLY_TIMEOUT_MS = 3000;
 /** Longest wait between two attempts to reconnect, in ms. */
 const MAX_RECONNECT_DELAY_MS = 1000;
 /** The readiness source this link reports as. */
@@ -59,8 +63,8 @@ export class RedisLink {
       enableOfflineQueue: false,
       autoResubscribe: false,
       autoResendUnfulfilledCommands: false,
-      commandTimeout: COMMAND_TIMEOUT_MS,
-      connectTimeout: COMMAND_TIMEOUT_MS,
+      socketTimeout: REPLY_TIMEOUT_MS,
+      connectTimeout: REPLY_TIMEOUT_MS,
       connectionName,
       retryStrategy: (times: number) =>
         Math.min(100 * times, MAX_RECONNECT_DELAY_MS) +
