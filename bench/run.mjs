@@ -13,7 +13,7 @@ import { LOAD_CORE, pinned, pinSelf } from './lib/cpu-pinning.mjs';
 import { parseOptions, USAGE } from './lib/options.mjs';
 import { report } from './lib/report.mjs';
 import { startServer, TARGETS } from './lib/server-process.mjs';
-import { planned, scenarios } from './scenarios/index.mjs';
+import { labelOf, planned, scenarios, targetsOf } from './scenarios/index.mjs';
 
 const startedAt = Date.now();
 const progress = (text) =>
@@ -84,30 +84,31 @@ for (const scenario of selected) {
 process.exitCode = failed > 0 ? 1 : 0;
 
 async function runRounds(scenario, settings, rounds) {
-  const runs = { pushgate: [], baseline: [] };
+  const [first, second] = targetsOf(scenario);
+  const runs = { [first]: [], [second]: [] };
   for (let round = 1; round <= rounds; round++) {
     // Alternating which target goes first spreads a drift of the machine over both.
-    const order =
-      round % 2 === 1 ? ['pushgate', 'baseline'] : ['baseline', 'pushgate'];
+    const order = round % 2 === 1 ? [first, second] : [second, first];
     for (const target of order) {
-      progress(
-        `${scenario.name} round ${round}/${rounds}: ${TARGETS[target].label}`,
-      );
+      const label = labelOf(scenario, target);
+      progress(`${scenario.name} round ${round}/${rounds}: ${label}`);
       try {
         runs[target].push(await measureOnce(scenario, settings, target));
       } catch (error) {
-        throw new Error(
-          `${TARGETS[target].label}, round ${round}: ${error.message}`,
-        );
+        throw new Error(`${label}, round ${round}: ${error.message}`);
       }
     }
   }
   return runs;
 }
 
-/** One measurement against a fresh server, so that no round inherits another's heap or sockets. */
+/**
+ * One measurement against a fresh server, so that no round inherits another's heap or sockets.
+ * A scenario with targets of its own (`cluster`) also says how to start them.
+ */
 async function measureOnce(scenario, settings, target) {
-  const server = await startServer(target, {
+  const start = scenario.start ?? startServer;
+  const server = await start(target, {
     cpuProfileDir: options['cpu-prof'],
   });
   try {

@@ -2,14 +2,16 @@ import { parseArgs } from 'node:util';
 
 export const USAGE = `Usage: npm run bench -- [options]   (or: node bench/run.mjs [options], after npm run build)
 
-  --scenario <name|all>  fanout, latency, connect, broadcast, a comma-separated list of them,
-                         or all (default: all)
-  --clients N            WebSocket clients (default per scenario: fanout, latency and
-                         broadcast 5,000; connect 19,000)
-  --messages N           fanout: send lines pushed (default 100,000)
+  --scenario <name|all>  fanout, latency, connect, broadcast, cluster, a comma-separated list of
+                         them, or all (default: all); cluster needs redis-server on the PATH
+  --clients N            WebSocket clients (default per scenario: fanout, latency, broadcast
+                         and cluster 5,000; connect 19,000)
+  --messages N           fanout: send lines pushed (default 100,000); cluster: saturated
+                         lines (default 50,000)
   --broadcasts N         broadcast: sendToAll lines, then as many sendToGroup lines (default 20)
-  --rounds N             rounds, each measuring Pushgate and the baseline once, in alternating
-                         order; the tables show medians (default 3)
+  --rounds N             rounds, each measuring Pushgate and the baseline (cluster: a two-node
+                         cluster and a single node) once, in alternating order; the tables show
+                         medians (default 3)
   --quick                small numbers and 1 round: a smoke test of well under a minute
   --cpu-prof DIR         Pushgate writes a V8 CPU profile of each measurement into DIR
                          (read one with: node bench/profile-top.mjs DIR/<file>.cpuprofile)

@@ -1,3 +1,4 @@
+import { labelOf, targetsOf } from '../scenarios/index.mjs';
 import { median } from './stats.mjs';
 
 const COLUMN = 14;
@@ -5,8 +6,9 @@ const RATIO_COLUMN = 20;
 
 /**
  * Prints one scenario's table (median, or worst for figures marked `aggregate: 'max'`, of each
- * target's rounds, and the ratio Pushgate/baseline), the problems seen, and one JSON line with
- * everything, raw rounds included.
+ * target's rounds, and the ratio of the first target to the second, Pushgate/baseline unless the
+ * scenario names its own), the problems seen, and one JSON line with everything, raw rounds
+ * included.
  */
 export function report(scenario, settings, runs, environment) {
   const summary = {};
@@ -18,27 +20,31 @@ export function report(scenario, settings, runs, environment) {
         aggregate === 'max' ? Math.max(...values) : median(values);
     }
   }
+  const [first, second] = targetsOf(scenario);
+  const [firstLabel, secondLabel] = [first, second].map((target) =>
+    labelOf(scenario, target),
+  );
   const ratios = {};
   for (const { key, ratio } of scenario.figures) {
-    const [pushgate, baseline] = [summary.pushgate[key], summary.baseline[key]];
+    const [measured, reference] = [summary[first][key], summary[second][key]];
     ratios[key] =
-      ratio !== false && baseline > 0 && Number.isFinite(pushgate)
-        ? pushgate / baseline
+      ratio !== false && reference > 0 && Number.isFinite(measured)
+        ? measured / reference
         : null;
   }
 
-  const rounds = runs.pushgate.length;
+  const rounds = runs[first].length;
   const width =
     Math.max(...scenario.figures.map(({ label }) => label.length)) + 2;
   const lines = [
     '',
     `${scenario.name}: ${scenario.describe(settings)}; ${rounds === 1 ? '1 round' : `median of ${rounds} rounds`}`,
-    `${''.padEnd(width)}${'Pushgate'.padStart(COLUMN)}${'baseline'.padStart(COLUMN)}${'Pushgate/baseline'.padStart(RATIO_COLUMN)}`,
+    `${''.padEnd(width)}${firstLabel.padStart(COLUMN)}${secondLabel.padStart(COLUMN)}${`${firstLabel}/${secondLabel}`.padStart(RATIO_COLUMN)}`,
   ];
   for (const { key, label, digits } of scenario.figures) {
     const ratio = ratios[key] === null ? '–' : `${ratios[key].toFixed(2)}×`;
     lines.push(
-      `${label.padEnd(width)}${format(summary.pushgate[key], digits)}${format(summary.baseline[key], digits)}${ratio.padStart(RATIO_COLUMN)}`,
+      `${label.padEnd(width)}${format(summary[first][key], digits)}${format(summary[second][key], digits)}${ratio.padStart(RATIO_COLUMN)}`,
     );
   }
   for (const [target, results] of Object.entries(runs)) {
@@ -62,8 +68,8 @@ export function report(scenario, settings, runs, environment) {
     settings,
     rounds,
     ...environment,
-    pushgate: summary.pushgate,
-    baseline: summary.baseline,
+    [first]: summary[first],
+    [second]: summary[second],
     ratio: ratios,
     runs,
   };

@@ -23,6 +23,8 @@ const ENV = {
   // Not `warn`: that would also hide the two start-up lines the ports are read from. Nothing is
   // logged per message at `log`, and any line a server prints after start-up is reported.
   LOG_LEVEL: 'log',
+  // A single node, whatever the environment says; the cluster scenario sets its own.
+  PUSH_REDIS_URL: '',
 };
 
 const START_TIMEOUT_MS = 20_000;
@@ -34,9 +36,9 @@ const KEEP_LINES = 20;
 /**
  * Starts `target` (a key of TARGETS) on the server core with free loopback ports, and resolves
  * once it has printed where it listens. With `cpuProfileDir`, Pushgate writes a V8 CPU profile
- * there when it exits (read it with `node bench/profile-top.mjs`).
+ * there when it exits (read it with `node bench/profile-top.mjs`). `env` adds settings.
  */
-export async function startServer(target, { cpuProfileDir } = {}) {
+export async function startServer(target, { cpuProfileDir, env = {} } = {}) {
   const { script } = TARGETS[target];
   const profile =
     cpuProfileDir && target === 'pushgate'
@@ -49,7 +51,7 @@ export async function startServer(target, { cpuProfileDir } = {}) {
   ]);
   const child = track(
     spawn(command, args, {
-      env: { ...process.env, ...ENV },
+      env: { ...process.env, ...ENV, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
@@ -99,6 +101,11 @@ class ServerProcess {
         this.#onStartFailed(this.#failure(`exited (${signal ?? code})`)),
       (error) => this.#onStartFailed(error), // could not be spawned at all
     );
+  }
+
+  /** The processes whose CPU a measurement counts, by name. */
+  get processes() {
+    return { server: this.pid };
   }
 
   get wsUrl() {

@@ -80,7 +80,7 @@ export const fanout = {
   },
 };
 
-async function pushSends(backend, clients, messages) {
+export async function pushSends(backend, clients, messages) {
   for (let sent = 0; sent < messages;) {
     const sentAt = String(process.hrtime.bigint());
     const end = Math.min(sent + BATCH_LINES, messages);

@@ -64,7 +64,7 @@ export const latency = {
  * Sends `messages` lines at RATE_PER_SECOND: every timer tick (about a millisecond) it writes
  * the lines that are due by then, so that a late tick is caught up instead of lowering the rate.
  */
-async function pushAtRate(backend, clients, messages) {
+export async function pushAtRate(backend, clients, messages) {
   const start = performance.now();
   for (let sent = 0; sent < messages;) {
     const due = Math.min(
