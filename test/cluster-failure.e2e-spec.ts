@@ -24,8 +24,21 @@ const TTL_MS = 1500;
 const cleanups: Array<() => unknown> = [];
 
 afterEach(async () => {
+  // Every step runs, whatever an earlier one threw: a Redis or a node left running outlives the test.
+  const results = [];
   for (const cleanup of cleanups.splice(0).reverse()) {
-    await cleanup();
+    results.push(
+      await Promise.resolve()
+        .then(cleanup)
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        ),
+    );
+  }
+  const failure = results.find((error) => error !== undefined);
+  if (failure !== undefined) {
+    throw failure;
   }
 });
 

@@ -66,6 +66,10 @@ function gated(problem: string | undefined) {
   };
 }
 
+/** Every private server running, killed when the test process exits, however it exits. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => running.forEach((child) => child.kill('SIGKILL')));
+
 /**
  * A `redis-server` of a test's own, on a free port, without persistence: one the test can stop
  * and start again without touching the shared one.
@@ -102,6 +106,8 @@ export class PrivateRedis {
       { stdio: 'ignore' },
     );
     this.process = child;
+    running.add(child);
+    child.once('exit', () => running.delete(child));
     const deadline = Date.now() + 10_000;
     while ((await redisProblem(this.port)) !== undefined) {
       if (child.exitCode !== null || Date.now() > deadline) {
