@@ -25,6 +25,8 @@ const ENV = {
   LOG_LEVEL: 'log',
   // A single node, whatever the environment says; the cluster scenario sets its own.
   PUSH_REDIS_URL: '',
+  // Each receiver connects up to 5,000 clients from one local address (the default allows 1,000).
+  PUSH_MAX_CONNECTIONS_PER_IP: '100000',
 };
 
 const START_TIMEOUT_MS = 20_000;
