@@ -11,6 +11,8 @@ import { QueryController } from './query.controller.js';
 import { TextTransport } from './transport/text.transport.js';
 
 @Module({
+  // ReadinessService (for cluster mode) comes from the global PushgateModule, like PushConfig:
+  // importing HealthModule here would order its shutdown hook after the text port's drain.
   imports: [RegistryModule, EventsModule, MetricsModule, HistoryModule],
   controllers: [PushController, ConnectionController, QueryController],
   // PushService: the single node's, or in cluster mode ClusterPushService (see the provider).
