@@ -2,6 +2,7 @@ import { afterEach, expect, it } from 'vitest';
 import { PushClient } from '../src/sdk/node/push-client.js';
 import {
   clusterEnv,
+  deleteKeys,
   isReady,
   keysOf,
   startNode,
@@ -68,6 +69,8 @@ async function processNode(id: string, env: Record<string, string>) {
 describeWithRedis('cluster mode: a node that dies', () => {
   it('stops counting within PUSH_NODE_TTL_MS of a SIGKILL, and its entries are removed', async () => {
     const env = { ...clusterEnv(), PUSH_NODE_TTL_MS: String(TTL_MS) };
+    // Run last: node a is killed too, so nothing else removes what it holds.
+    cleanups.push(() => deleteKeys(SHARED_REDIS_URL, env.PUSH_REDIS_PREFIX));
     const a = await processNode('a', env);
     const b = await processNode('b', env);
     track(await WsClient.bound(a.wsUrl, 'on a'));

@@ -66,3 +66,19 @@ export async function keysOf(
     redis.disconnect();
   }
 }
+
+/** Deletes every key of one test cluster: for tests whose nodes die without leaving cleanly. */
+export async function deleteKeys(
+  redisUrl: string,
+  prefix: string,
+): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) {
+      await redis.unlink(...keys);
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
