@@ -358,6 +358,66 @@ describeWithRedis(
       expect(await tab.next()).toBe('over http');
     });
 
+    it('keeps a push nobody in the cluster took, on the node it came through, and only then', async () => {
+      const [a, b] = await cluster('a', 'b');
+      const backend = await LineClient.connect(b.textPort);
+      const held = await browser(a, 'held');
+      expect(
+        await backend.request({
+          type: 'sendToUid',
+          uid: 'held',
+          message: 'live',
+        }),
+      ).toEqual({ id: 1, ok: true, result: 1 });
+      expect(await held.next()).toBe('live');
+      expect(
+        await backend.request({
+          type: 'sendToUid',
+          uid: 'nobody',
+          message: 'kept',
+        }),
+      ).toEqual({ id: 2, ok: true, result: 0, buffered: 1 });
+
+      // The first connection to bind the uid on node b gets what was kept for it.
+      const late = await browser(b, 'nobody');
+      expect(await late.next()).toBe('kept');
+      // Node a's tab took the live push: a second tab of that uid on node b finds nothing kept.
+      const second = await browser(b, 'held');
+      expect(await received(second)).toEqual([]);
+      backend.destroy();
+    });
+
+    it("writes pushes from other nodes to a recovering connection in its envelope, with its own node's positions", async () => {
+      const [a, b] = await cluster('a', 'b');
+      const tab = await WsClient.connect(a.wsUrl);
+      browsers.push(tab);
+      tab.send({ type: 'init', task_id: 'u', recover: true });
+      const answer = await tab.nextNonPing();
+      tab.clientId = answer.client_id;
+      expect(answer).toMatchObject({
+        type: 'init_ok',
+        position: expect.any(Number),
+      });
+
+      expect(await b.push.sendToUid('u', { n: 1 })).toBe(1);
+      expect(await b.push.sendToUid('u', 'text')).toBe(1);
+      expect(await b.push.sendToGroup('none', 'nobody')).toBe(0);
+      expect(await b.push.joinGroup(tab.clientId, 'g')).toBe(true);
+      expect(await b.push.sendToGroup('g', 'to the group')).toBe(1);
+      expect(await b.push.sendToClient(tab.clientId, { to: 'you' })).toBe(1);
+      expect([
+        await tab.next(),
+        await tab.next(),
+        await tab.next(),
+        await tab.next(),
+      ]).toEqual([
+        { type: 'push', position: answer.position + 1, message: { n: 1 } },
+        { type: 'push', position: answer.position + 2, message: 'text' },
+        { type: 'push', message: 'to the group' },
+        { type: 'push', message: { to: 'you' } },
+      ]);
+    });
+
     it('keeps validating commands as a single node does', async () => {
       const [, b] = await cluster('a', 'b');
       const error: Json = await b!.push
