@@ -133,7 +133,7 @@ describe('fuzzing both ports', () => {
 
     bystander.socket.terminate();
     await push.close();
-  });
+  }, 60_000); // a load test: bounded in count, given time on a busy machine
 });
 
 /**
