@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { connect as connectTls } from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { mintToken } from '../src/auth/mint-token.js';
@@ -173,6 +174,42 @@ describe('proving who may bind and who may push', () => {
         expect(await browser.nextNonPing()).toBe('legit');
       },
     );
+
+    it('closes a connection that sends no auth line within 10 s', async () => {
+      const { textPort } = await server(env);
+      const silent = await LineClient.connect(textPort);
+      const opened = Date.now();
+      expect(await silent.next(15_000)).toMatchObject({
+        ok: false,
+        error: { code: 'unauthorized', message: 'no auth line within 10 s' },
+      });
+      await silent.closed;
+      expect(Date.now() - opened).toBeGreaterThanOrEqual(9_900);
+    }, 20_000);
+
+    it('closes a refused connection even when the backend keeps its side open', async () => {
+      const { textPort } = await server(env);
+      const intruder = await LineClient.connect(textPort);
+      await intruder.send({ type: 'auth', secret: 'wrong-secret-123456' });
+      expect(await intruder.next()).toMatchObject({
+        error: { code: 'unauthorized' },
+      });
+      await intruder.closed; // it never ended its side
+    });
+
+    it('holds at most 1024 connections waiting to authenticate; more are dropped at once', async () => {
+      const { textPort } = await server(env);
+      const waiting = await Promise.all(
+        Array.from({ length: 1024 }, () => LineClient.connect(textPort)),
+      );
+      cleanup.push(() => waiting.forEach((line) => line.socket.destroy()));
+      const extra = await LineClient.connect(textPort);
+      await extra.closed;
+      waiting.forEach((line) => line.socket.destroy());
+      await sleep(100);
+      const push = client({ port: textPort, secret: TEXT_SECRET });
+      expect(await push.getAllClientCount()).toBe(0);
+    });
 
     it('is reached by PushClient with the secret; a wrong one closes the client with unauthorized', async () => {
       const { textPort } = await server(env);

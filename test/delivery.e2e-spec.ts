@@ -171,6 +171,20 @@ describe('no push lost to a race or a reconnect', () => {
       ).toBe(2);
     });
 
+    it('writes a backlog bigger than PUSH_MAX_BUFFERED_BYTES whole, to a client that reads it', async () => {
+      const { wsUrl, backend } = await server();
+      const message = 'x'.repeat(60_000);
+      for (let i = 0; i < 100; i++) {
+        await backend.send({ type: 'sendToUid', uid: 'u', message });
+      }
+      await backend.request({ type: 'getAllClientCount' });
+      const { client } = await init(wsUrl, 'u'); // 6 MB owed, against a 1 MiB limit
+      for (let i = 0; i < 100; i++) {
+        expect(await client.nextNonPing()).toBe(message);
+      }
+      expect(client.socket.readyState).toBe(client.socket.OPEN);
+    });
+
     it('keeps nothing with PUSH_BUFFER_TTL_MS=0', async () => {
       const { wsUrl, backend } = await server({ PUSH_BUFFER_TTL_MS: '0' });
       expect(
@@ -224,7 +238,7 @@ describe('no push lost to a race or a reconnect', () => {
       const { client: back, answer: again } = await init(wsUrl, 'u', {
         since: seen,
       });
-      expect(again).toMatchObject({ recovered: true, position: seen + 2 });
+      expect(again).toMatchObject({ recovered: true, position: seen });
       await backend.send({ type: 'sendToUid', uid: 'u', message: 'm3' });
       expect(
         (await drain(back, 300)).map(({ position, message }) => [
@@ -274,6 +288,36 @@ describe('no push lost to a race or a reconnect', () => {
       });
       expect(again.recovered).toBe(false);
       expect(again.position).toBeGreaterThan(answer.position);
+    });
+
+    it('answers the position from before the backlog, so that a connection cut while reading it loses nothing', async () => {
+      const { wsUrl, backend } = await server();
+      const { client: first, answer } = await init(wsUrl, 'u', {
+        recover: true,
+      });
+      first.socket.terminate();
+      await first.closed;
+      await sleep(100);
+      for (const message of ['m1', 'm2', 'm3']) {
+        await backend.send({ type: 'sendToUid', uid: 'u', message });
+      }
+      // Cut as soon as init_ok arrives, before reading what follows it.
+      const { client: cut, answer: cutAt } = await init(wsUrl, 'u', {
+        since: answer.position,
+      });
+      cut.socket.terminate();
+      expect(cutAt).toMatchObject({
+        recovered: true,
+        position: answer.position,
+      });
+      const { client: back } = await init(wsUrl, 'u', {
+        since: cutAt.position,
+      });
+      expect((await drain(back)).map(({ message }) => message)).toEqual([
+        'm1',
+        'm2',
+        'm3',
+      ]);
     });
 
     it('says recovered: true, with nothing to send, for a connection that saw everything', async () => {
@@ -343,6 +387,61 @@ describe('no push lost to a race or a reconnect', () => {
         client.send({ type: 'ack', position: push.position });
       }
       expect(await reply).toEqual({ id: 1, ok: true, result: 2, acked: 2 });
+    });
+
+    it('counts each connection once, and only those the push was written to', async () => {
+      const { wsUrl, backend } = await server();
+      const [a] = await Promise.all([
+        init(wsUrl, 'u', { recover: true }),
+        init(wsUrl, 'u', { recover: true }),
+      ]);
+      const { client: stranger } = await init(wsUrl, 'other', {
+        recover: true,
+      });
+      const reply = backend.request({
+        type: 'sendToUid',
+        uid: 'u',
+        message: 'm',
+        ack: true,
+        ack_timeout_ms: 500,
+      });
+      const { position } = await a.client.nextNonPing();
+      a.client.send({ type: 'ack', position });
+      a.client.send({ type: 'ack', position });
+      stranger.send({ type: 'ack', position });
+      expect(await reply).toEqual({ id: 1, ok: true, result: 2, acked: 1 });
+    });
+
+    it('answers a send waiting for acknowledgements at once when the server stops', async () => {
+      const started = await startServer();
+      const backend = await LineClient.connect(started.textPort);
+      cleanup.push(() => backend.socket.destroy());
+      await init(started.wsUrl, 'u', { recover: true });
+      await backend.write(
+        JSON.stringify({
+          id: 1,
+          type: 'sendToUid',
+          uid: 'u',
+          message: 'm',
+          ack: true,
+        }) +
+          '\n' +
+          JSON.stringify({
+            id: 2,
+            type: 'sendToUid',
+            uid: 'u',
+            message: 'after',
+          }) +
+          '\n',
+      );
+      await sleep(100);
+      const stopping = Date.now();
+      await started.close();
+      expect(Date.now() - stopping).toBeLessThan(1500);
+      expect([await backend.next(), await backend.next()]).toEqual([
+        { id: 1, ok: true, result: 1, acked: 0 },
+        { id: 2, ok: true, result: 1 },
+      ]);
     });
 
     it('answers with the acknowledgements so far when the time is up', async () => {

@@ -108,7 +108,9 @@ describe('limits', () => {
         type: 'error',
         code: 'rate_limited',
       });
-      flooder.send({ type: 'pong' });
+      for (let i = 0; i < 200; i++) {
+        flooder.send({ type: 'pong' }); // the first closes; the rest go nowhere
+      }
       expect(await flooder.closed).toEqual({
         code: 1008,
         reason: 'too many messages',
@@ -120,6 +122,18 @@ describe('limits', () => {
       cleanup.push(() => push.close());
       expect(await push.sendToUid('calm', 'still here')).toBe(1);
       expect(await bystander.nextNonPing()).toBe('still here');
+    });
+
+    it('counts WebSocket pings as messages: a ping flood is closed with 1008 too', async () => {
+      const { wsUrl } = await server(env);
+      const flooder = await tab(wsUrl);
+      for (let i = 0; i < 50; i++) {
+        flooder.socket.ping();
+      }
+      expect(await flooder.nextNonPing()).toMatchObject({
+        code: 'rate_limited',
+      });
+      expect((await flooder.closed).code).toBe(1008);
     });
 
     it('forgets the warning once the client has kept to the rate long enough to refill its burst', async () => {

@@ -45,4 +45,30 @@ describe('a browser that stops reading', () => {
     // It was closed, not buffered for: far more was pushed to it than the limit.
     expect(pushes * big.length).toBeGreaterThan(4 * MAX_BUFFERED);
   });
+
+  it('is closed with 1013 when pongs to its pings pile up unsent, as for pushes', async () => {
+    await server.close();
+    server = await startServer({
+      PUSH_MAX_BUFFERED_BYTES: String(MAX_BUFFERED),
+      // Within the rate: it is the unsent pongs that must stop this client.
+      PUSH_MAX_MESSAGES_PER_SEC: '100000',
+      PUSH_MAX_MESSAGES_BURST: '100000',
+    });
+    await push.close();
+    push = new PushClient({ port: server.textPort });
+    const flooder = await WsClient.bound(server.wsUrl, 'u');
+    tabs.push(flooder);
+    flooder.socket.pause();
+    const payload = Buffer.alloc(125);
+    let pings = 0;
+    while ((await push.getClientIdByUid('u')).length === 1) {
+      expect(pings).toBeLessThan(400_000); // 50 MB of pongs: far past any kernel buffer
+      for (let i = 0; i < 2000; i++, pings++) {
+        flooder.socket.ping(payload);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    flooder.socket.resume();
+    expect((await flooder.closed).code).toBe(1013);
+  });
 });

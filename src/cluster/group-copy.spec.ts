@@ -5,6 +5,7 @@ import { groupCopyRecipients } from './group-copy.js';
 function client(id: string, ...groups: string[]): Client {
   const created = new Client(id, {
     push: () => undefined,
+    pushBacklog: () => undefined,
     close: () => undefined,
   });
   created.groups = new Set(groups);

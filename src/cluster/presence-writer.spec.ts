@@ -7,6 +7,7 @@ import { type Command, PresenceWriter } from './presence-writer.js';
 
 const socket = (): ClientSocket => ({
   push: () => undefined,
+  pushBacklog: () => undefined,
   close: () => undefined,
 });
 

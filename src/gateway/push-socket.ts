@@ -64,6 +64,8 @@ export class PushSocket extends WebSocket implements ClientSocket {
   handled: Promise<void> = SETTLED;
   /** Frames received and not handled yet. */
   waiting = 0;
+  /** Unsent bytes a backlog put over the limit: allowed until the client has read down to it. */
+  excess = 0;
 
   /**
    * Sends one text message. A client that does not read fast enough is closed (1013) instead of
@@ -76,7 +78,41 @@ export class PushSocket extends WebSocket implements ClientSocket {
     // Written to the TCP socket as one ready frame: the fast path of every push. `ws` itself
     // writes only control frames (pong, close) to it, each whole, so frames never interleave.
     this.tcp.write(textFrame(text));
-    if (this.tcp.writableLength > this.context.config.maxBufferedBytes) {
+    this.checkUnsent();
+  }
+
+  /**
+   * Writes what the connection is owed on binding (kept pushes) whole: it is not judged by the
+   * slow-consumer limit, which applies to what comes after it, beyond what it put over.
+   */
+  pushBacklog(texts: readonly string[]): void {
+    if (this.readyState !== WebSocket.OPEN) {
+      return;
+    }
+    for (const text of texts) {
+      this.tcp.write(textFrame(text));
+    }
+    this.excess = Math.max(
+      0,
+      this.tcp.writableLength - this.context.config.maxBufferedBytes,
+    );
+  }
+
+  /** Answers a ping, as `ws` would, but as a write that counts towards the unsent limit. */
+  answerPing(data: Buffer): void {
+    if (this.readyState === WebSocket.OPEN) {
+      this.pong(data);
+      this.checkUnsent();
+    }
+  }
+
+  /** Closes a client that lets more than `PUSH_MAX_BUFFERED_BYTES` pile up unsent (1013). */
+  private checkUnsent(): void {
+    const unsent = this.tcp.writableLength;
+    const limit = this.context.config.maxBufferedBytes;
+    if (unsent <= limit) {
+      this.excess = 0;
+    } else if (unsent > limit + this.excess) {
       this.context.metrics.slowConsumerClosed();
       this.close(
         CloseCode.TryAgainLater,

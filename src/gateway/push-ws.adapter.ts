@@ -17,6 +17,8 @@ import { PushSocket, SETTLED } from './push-socket.js';
 import { sendError } from './send-error.js';
 import { TokenBucket } from './token-bucket.js';
 
+const OPEN = 1; // WebSocket.OPEN, without importing ws's runtime here
+
 /** Frames of one client that may wait for their turn before the socket stops being read. */
 const MAX_WAITING_FRAMES = 16;
 
@@ -41,6 +43,14 @@ export class PushWsAdapter extends WsAdapter {
       this.receive(socket, frame, isBinary);
     this.onMessage = function (frame, isBinary) {
       receive(this as PushSocket, frame, isBinary);
+    };
+    const withinRate = (socket: PushSocket) => this.withinRate(socket);
+    this.onPing = function (data) {
+      const socket = this as PushSocket;
+      socket.silentSweeps = 0;
+      if (withinRate(socket)) {
+        socket.answerPing(data);
+      }
     };
   }
 
@@ -69,6 +79,8 @@ export class PushWsAdapter extends WsAdapter {
       },
       // How long a closing socket waits for the peer's close frame before it is destroyed.
       closeTimeout: SHUTDOWN_PHASE_MS,
+      // Pings are answered by `onPing`, within the client's rate and its unsent limit.
+      autoPong: false,
     }) as WebSocketServer;
   }
 
@@ -102,6 +114,7 @@ export class PushWsAdapter extends WsAdapter {
     socket.handlers = handlers;
     socket.transform = transform;
     socket.on('message', this.onMessage);
+    socket.on('ping', this.onPing);
   }
 
   /** Stops accepting, closes every client with 1001 and waits until all are gone. */
@@ -120,6 +133,9 @@ export class PushWsAdapter extends WsAdapter {
   private readonly onSocketError = (error: Error) =>
     this.logger.debug(`client socket closed: ${error.message}`);
 
+  /** The `ping` listener of every socket: a ping is a message, within the rate like any other. */
+  private readonly onPing: (this: WebSocket, data: Buffer) => void;
+
   /** The `message` listener of every socket: `this` in it is the socket. */
   private readonly onMessage: (
     this: WebSocket,
@@ -135,7 +151,8 @@ export class PushWsAdapter extends WsAdapter {
    */
   private receive(socket: PushSocket, frame: Buffer, isBinary: boolean): void {
     socket.silentSweeps = 0;
-    if (!this.withinRate(socket)) {
+    // Frames that arrive after the server closed the connection (for the rate, say) are dropped.
+    if (socket.readyState !== OPEN || !this.withinRate(socket)) {
       return;
     }
     if (++socket.waiting === MAX_WAITING_FRAMES) {

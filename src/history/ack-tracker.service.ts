@@ -1,48 +1,59 @@
-import { type BeforeApplicationShutdown, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { PushConfig } from '../config/push-config.js';
 
 interface Waiter {
-  expected: number;
-  acked: number;
-  readonly done: (acked: number) => void;
+  /** The connections whose acknowledgement counts: those the push was written to. */
+  readonly expected: Set<string>;
+  /** How many acknowledgements end the wait. */
+  readonly needed: number;
+  readonly acked: Set<string>;
+  readonly done: () => void;
 }
 
 /**
  * Sends waiting for browsers to acknowledge a push (`{"type":"ack","position":N}`), by uid and
- * position. A wait ends when as many connections as expected have acknowledged, or when its time
- * is up, with the count so far.
+ * position. Each connection the push was written to counts once; a wait ends when all of them
+ * have acknowledged, or when its time is up, with the count so far.
  */
 @Injectable()
-export class AckTracker implements BeforeApplicationShutdown {
+export class AckTracker {
   private readonly waiting = new Map<string, Map<number, Waiter>>();
+  private ended = false;
 
   constructor(private readonly config: PushConfig) {}
 
   /**
-   * Resolves to how many connections acknowledged the push, once `expected` have, or after
-   * `timeoutMs` (default `PUSH_ACK_TIMEOUT_MS`).
+   * Resolves to how many connections acknowledged the push at `position`: those in `clientIds`
+   * (it was written to them), or, when the push was kept for a uid without a connection (no
+   * `clientIds`), the first connection it is written to later (see `expect`). Ends after
+   * `timeoutMs` (default `PUSH_ACK_TIMEOUT_MS`) with the count so far.
    */
   wait(
     uid: string,
     position: number,
-    expected: number,
+    clientIds: readonly string[] | undefined,
     timeoutMs = this.config.ackTimeoutMs,
   ): Promise<number> {
-    if (expected <= 0) {
+    if (this.ended || clientIds?.length === 0) {
       return Promise.resolve(0);
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(() => finish(), timeoutMs);
-      const finish = () => {
+      const timer = setTimeout(() => done(), timeoutMs);
+      const done = () => {
         clearTimeout(timer);
         const positions = this.waiting.get(uid);
         positions?.delete(position);
         if (positions?.size === 0) {
           this.waiting.delete(uid);
         }
-        resolve(waiter.acked);
+        resolve(waiter.acked.size);
       };
-      const waiter: Waiter = { expected, acked: 0, done: finish };
+      const waiter: Waiter = {
+        expected: new Set(clientIds),
+        needed: clientIds?.length ?? 1,
+        acked: new Set(),
+        done,
+      };
       let positions = this.waiting.get(uid);
       if (positions === undefined) {
         positions = new Map();
@@ -52,20 +63,33 @@ export class AckTracker implements BeforeApplicationShutdown {
     });
   }
 
-  /** A connection of `uid` acknowledged the push at `position`; an ack nobody waits for is ignored. */
-  ack(uid: string, position: number): void {
+  /** A push that was kept was written to `clientId`, whose acknowledgement now counts. */
+  expect(uid: string, position: number, clientId: string): void {
+    this.waiting.get(uid)?.get(position)?.expected.add(clientId);
+  }
+
+  /** `clientId`, bound to `uid`, acknowledged the push at `position`; any other ack is ignored. */
+  ack(uid: string, position: number, clientId: string): void {
     const waiter = this.waiting.get(uid)?.get(position);
-    if (waiter !== undefined && ++waiter.acked >= waiter.expected) {
-      waiter.done(waiter.acked);
+    if (waiter === undefined || !waiter.expected.has(clientId)) {
+      return;
+    }
+    waiter.acked.add(clientId);
+    if (waiter.acked.size >= waiter.needed) {
+      waiter.done();
     }
   }
 
-  /** Ends every wait with its count so far: the sends answer before the server stops. */
-  beforeApplicationShutdown(): void {
+  /**
+   * Ends every wait with its count so far, and every later one at once: on shutdown, the sends
+   * are answered before their connections close.
+   */
+  endAll(): void {
+    this.ended = true;
     // A finished wait deletes itself: Map iteration goes on past deleted entries.
     for (const positions of this.waiting.values()) {
       for (const waiter of positions.values()) {
-        waiter.done(waiter.acked);
+        waiter.done();
       }
     }
   }

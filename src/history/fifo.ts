@@ -18,6 +18,12 @@ export class Fifo<T> {
     return this.items[this.head];
   }
 
+  /** Keeps only the items `keep` says yes to, in their order. */
+  retain(keep: (item: T) => boolean): void {
+    this.items = this.items.slice(this.head).filter(keep);
+    this.head = 0;
+  }
+
   shift(): T | undefined {
     if (this.head === this.items.length) {
       return undefined;

@@ -30,7 +30,7 @@ describe(UidHistory, () => {
       recovered: false,
       pushes: [],
     });
-    expect(kept.follows('u')).toBe(false);
+    expect(kept.tracks('u')).toBe(false);
   });
 
   it('hands pending pushes to the first binding only, in order', () => {
@@ -57,7 +57,7 @@ describe(UidHistory, () => {
     kept.keep('u', frameOf('b'), false);
     const back = kept.bind('u', { recover: true, since: start! + 1 });
     expect(back.recovered).toBe(true);
-    expect(back.position).toBe(start! + 2);
+    expect(back.position).toBe(start! + 1); // where it stands before its backlog
     expect(texts(back)).toEqual(['b']);
   });
 
@@ -86,7 +86,7 @@ describe(UidHistory, () => {
     vi.advanceTimersByTime(600); // the sweep drops a
     expect(kept.stats).toMatchObject({ pending: 1, uids: 1 });
     vi.advanceTimersByTime(1000);
-    expect(kept.stats).toEqual({ pending: 0, uids: 0, bytes: 0 });
+    expect(kept.stats).toEqual({ pending: 0, uids: 0, bytes: 0, queued: 0 });
   });
 
   it('holds no more than PUSH_BUFFER_MAX_BYTES, dropping the oldest of any uid', () => {
@@ -105,12 +105,59 @@ describe(UidHistory, () => {
     const { position } = kept.bind('u', { recover: true });
     kept.unfollow('u');
     vi.advanceTimersByTime(500);
-    expect(kept.follows('u')).toBe(true);
+    expect(kept.tracks('u')).toBe(true);
     expect(kept.bind('u', { recover: true, since: position }).recovered).toBe(
       true,
     );
     kept.unfollow('u');
     vi.advanceTimersByTime(2100);
-    expect(kept.follows('u')).toBe(false);
+    expect(kept.tracks('u')).toBe(false);
+  });
+
+  it('keeps nothing of a push bigger than the whole byte cap, and says so', () => {
+    const kept = history({ bufferMaxBytes: 4096 });
+    expect(kept.keep('u', frameOf('x'.repeat(5000)), true)).toBeUndefined();
+    expect(kept.stats).toMatchObject({ pending: 0, uids: 0, bytes: 0 });
+  });
+
+  it('counts bytes, not characters', () => {
+    const kept = history();
+    kept.keep('u', frameOf('推'), true); // 3 bytes of UTF-8, 1 character
+    const one = kept.stats.bytes;
+    kept.keep('v', frameOf('xxx'), true);
+    expect(kept.stats.bytes).toBe(2 * one);
+  });
+
+  it('gives up lingering logs before pushes when over the byte cap', () => {
+    const kept = history({ bufferMaxBytes: 8192 });
+    for (let i = 0; i < 100; i++) {
+      kept.bind(`gone ${i}`, { recover: true });
+      kept.unfollow(`gone ${i}`);
+    }
+    expect(kept.keep('offline', frameOf('m'), true)).toBeDefined();
+    expect(texts(kept.bind('offline', { recover: false }))).toEqual(['m']);
+    expect(kept.stats.bytes).toBeLessThanOrEqual(8192);
+  });
+
+  it('lets go of pushes dropped for the per-uid limit, instead of queueing them for their TTL', () => {
+    const kept = history({ bufferMaxPerUid: 1 });
+    for (let i = 0; i < 100_000; i++) {
+      kept.keep(`u${i % 10}`, frameOf('m'), true);
+    }
+    expect(kept.stats.pending).toBe(10);
+    expect(kept.stats.queued).toBeLessThan(2048);
+  });
+
+  it('keeps nothing for a uid only plain connections are bound to, and breaks its continuity', () => {
+    const kept = history({ bufferTtlMs: 1000 });
+    const { position } = kept.bind('u', { recover: true });
+    kept.unfollow('u');
+    vi.advanceTimersByTime(500);
+    kept.keep('u', frameOf('pending'), true); // the uid has no connection: kept till 1500
+    vi.advanceTimersByTime(600); // the linger is over; the log lives on for its push
+    expect(kept.pass('u', frameOf('live'))).toBeUndefined();
+    const back = kept.bind('u', { recover: true, since: position! + 1 });
+    expect(back.recovered).toBe(false);
+    expect(texts(back)).toEqual(['pending']);
   });
 });

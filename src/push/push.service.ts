@@ -156,8 +156,19 @@ export class PushService implements GatewayApi {
 
   /** Writes a connection's backlog: each push as it would have reached it live. */
   writeBacklog(client: Client, { pushes }: Backlog): void {
+    if (pushes.length === 0) {
+      return;
+    }
+    client.socket.pushBacklog(
+      pushes.map(({ frame, position, ack }) =>
+        client.recovers ? envelope(frame, position, ack) : frame.text,
+      ),
+    );
     for (const { frame, position, ack } of pushes) {
-      this.write([client], frame, position, ack);
+      this.metrics.messagesDelivered(1, Buffer.byteLength(frame.text));
+      if (ack && client.recovers) {
+        this.acks.expect(client.uid!, position, client.id);
+      }
     }
   }
 
@@ -182,7 +193,7 @@ export class PushService implements GatewayApi {
   /** A browser acknowledged the push to its uid at `position`. */
   acknowledge(client: Client, position: number): void {
     if (client.uid !== undefined) {
-      this.acks.ack(client.uid, position);
+      this.acks.ack(client.uid, position, client.id);
     }
   }
 
@@ -303,7 +314,7 @@ export class PushService implements GatewayApi {
   ): number | Receipt | Promise<Receipt> {
     if (typeof uids === 'string' && !ack) {
       const clients = this.registry.clientsOf(uids);
-      if (clients !== undefined && !this.history.follows(uids)) {
+      if (clients !== undefined && !this.history.tracks(uids)) {
         return this.write(clients, frame); // the hot path
       }
     }
@@ -313,9 +324,9 @@ export class PushService implements GatewayApi {
     for (const uid of typeof uids === 'string' ? [uids] : new Set(uids)) {
       const clients = this.registry.clientsOf(uid);
       const position =
-        clients === undefined || this.history.follows(uid)
-          ? this.history.keep(uid, frame, clients === undefined, ack)
-          : undefined;
+        clients === undefined
+          ? this.history.keep(uid, frame, true, ack)
+          : this.history.pass(uid, frame, ack);
       if (clients !== undefined) {
         connections += this.write(clients, frame, position, ack);
       } else if (position !== undefined) {
@@ -323,7 +334,8 @@ export class PushService implements GatewayApi {
       }
       if (ack && position !== undefined) {
         // Live, each recovering connection can acknowledge; kept, the first to bind the uid.
-        const expected = clients === undefined ? 1 : countRecovering(clients);
+        const expected =
+          clients === undefined ? undefined : recoveringIds(clients);
         waits.push(this.acks.wait(uid, position, expected, ackTimeoutMs));
       }
     }
@@ -427,14 +439,14 @@ export class PushService implements GatewayApi {
   }
 }
 
-function countRecovering(clients: Iterable<Client>): number {
-  let count = 0;
+function recoveringIds(clients: Iterable<Client>): string[] {
+  const ids: string[] = [];
   for (const client of clients) {
     if (client.recovers) {
-      count++;
+      ids.push(client.id);
     }
   }
-  return count;
+  return ids;
 }
 
 function listOf(keys: string | readonly string[]): readonly string[] {

@@ -2,6 +2,8 @@
 export interface ClientSocket {
   /** Writes one text frame (unless the connection is closing). */
   push(frame: string): void;
+  /** Writes the frames owed on binding, whole, whatever their size. */
+  pushBacklog(frames: readonly string[]): void;
   close(code: number, reason: string): void;
 }
 

@@ -5,6 +5,7 @@ import { UidRegistry } from './uid-registry.service.js';
 
 const socket = (): ClientSocket => ({
   push: () => undefined,
+  pushBacklog: () => undefined,
   close: () => undefined,
 });
 

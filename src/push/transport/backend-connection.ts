@@ -5,7 +5,7 @@ import { IncompleteLineError } from '../../common/errors/incomplete-line.error.j
 import type { PushError } from '../../common/errors/push.error.js';
 import type { PushMetrics } from '../../metrics/push-metrics.service.js';
 import { LineSplitter } from './line-splitter.js';
-import type { TextAuth } from './text-auth.js';
+import { AUTH_TIMEOUT_MS, type TextAuth } from './text-auth.js';
 import type { Reply } from './text.transport.js';
 
 /** Runs lines in order: the reply to write for each, undefined for none. */
@@ -19,6 +19,9 @@ export interface BackendConnectionOptions {
   /** Unread reply bytes after which the connection is closed. */
   maxReplyBacklogBytes: number;
 }
+
+/** Milliseconds a refused connection has to read its answer before it is cut. */
+const REFUSAL_GRACE_MS = 2000;
 
 /** Bytes of received lines that may wait to run before the socket stops being read. */
 const READ_AHEAD_BYTES = 1024 * 1024;
@@ -54,6 +57,8 @@ export class BackendConnection {
   private stopping = false;
   /** The first line has passed `auth`. */
   private admitted = false;
+  /** Ends the wait for the `auth` line, when the port requires one. */
+  private authTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -64,6 +69,13 @@ export class BackendConnection {
     private readonly logger: Logger,
   ) {
     this.splitter = new LineSplitter(options.maxLineBytes);
+    if (auth.required) {
+      this.authTimer = setTimeout(
+        () => this.refuse(auth.timedOut()),
+        AUTH_TIMEOUT_MS,
+      );
+      socket.once('close', () => this.settleAuth());
+    }
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('end', () => {
@@ -163,16 +175,39 @@ export class BackendConnection {
       batch.lines = batch.lines.slice(first + 1);
     }
     this.admitted = verdict.ok;
+    if (verdict.ok) {
+      this.settleAuth();
+    }
     return verdict.ok;
   }
 
-  /** Answers a refused connection and ends it; nothing it sent runs. */
-  private refuse(): void {
+  private settleAuth(): void {
+    if (this.authTimer !== undefined) {
+      clearTimeout(this.authTimer);
+      this.authTimer = undefined;
+      this.auth.settled();
+    }
+  }
+
+  /**
+   * Answers a refused connection and closes it, whether or not the backend closes its side;
+   * nothing it sent runs.
+   */
+  private refuse(answer?: Reply): void {
+    // Counted as waiting to authenticate until it is closed; its timer has nothing left to do.
+    clearTimeout(this.authTimer);
+    if (answer !== undefined) {
+      this.reply(JSON.stringify(answer));
+    }
     this.stopping = true;
     this.batches.length = 0;
     this.socket.pause();
     this.flush();
-    this.socket.end();
+    const cut = setTimeout(() => this.socket.destroy(), REFUSAL_GRACE_MS);
+    this.socket.end(() => {
+      clearTimeout(cut);
+      this.socket.destroy();
+    });
   }
 
   private reply(line: string): void {

@@ -15,17 +15,55 @@ export interface Verdict {
   reply?: Reply;
 }
 
+/** Milliseconds a connection has to send its `auth` line. */
+export const AUTH_TIMEOUT_MS = 10_000;
+
+/** Connections the port holds at once while they have not authenticated; beyond, new ones are dropped. */
+const MAX_UNAUTHENTICATED = 1024;
+
 /**
  * The text port's shared secret (`PUSH_TEXT_SECRET`): with one, a connection's first line must be
- * `{"type":"auth","secret":"..."}`, compared in constant time; anything else is answered
- * `unauthorized` and the connection is closed. Without one, an `auth` line is accepted and
- * ignored, so that a backend configured with a secret keeps working while servers change.
+ * `{"type":"auth","secret":"..."}`, compared in constant time, within `AUTH_TIMEOUT_MS`; anything
+ * else is answered `unauthorized` and the connection is closed. At most `MAX_UNAUTHENTICATED`
+ * connections may wait to authenticate, so that whoever reaches the port without the secret
+ * cannot hold it. Without a secret, an `auth` line is accepted and ignored, so that a backend
+ * configured with a secret keeps working while servers change.
  */
 export class TextAuth {
   private readonly digest: Buffer | undefined;
+  private unauthenticated = 0;
 
   constructor(secret: string) {
     this.digest = secret === '' ? undefined : sha256(secret);
+  }
+
+  /** Whether connections must authenticate. */
+  get required(): boolean {
+    return this.digest !== undefined;
+  }
+
+  /** Whether a new connection may wait to authenticate; it then counts until `settled`. */
+  accepts(): boolean {
+    if (!this.required) {
+      return true;
+    }
+    if (this.unauthenticated >= MAX_UNAUTHENTICATED) {
+      return false;
+    }
+    this.unauthenticated++;
+    return true;
+  }
+
+  /** A connection counted by `accepts` authenticated, or went. */
+  settled(): void {
+    if (this.required) {
+      this.unauthenticated--;
+    }
+  }
+
+  /** The answer to a connection that sent no `auth` line in time. */
+  timedOut(): Reply {
+    return refusal(`no auth line within ${AUTH_TIMEOUT_MS / 1000} s`);
   }
 
   /** Decides on a connection's first non-empty line. */

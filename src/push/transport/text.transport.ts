@@ -31,6 +31,7 @@ import { PushConfig } from '../../config/push-config.js';
 import { PushMetrics } from '../../metrics/push-metrics.service.js';
 import { validateMessage } from '../../common/validation/push-validation.pipe.js';
 import { ConfigError } from '../../config/config.error.js';
+import { AckTracker } from '../../history/ack-tracker.service.js';
 import { Receipt } from '../receipt.js';
 import { BackendConnection } from './backend-connection.js';
 import { TextAuth } from './text-auth.js';
@@ -78,6 +79,7 @@ export class TextTransport
   constructor(
     private readonly config: PushConfig,
     private readonly metrics: PushMetrics,
+    private readonly acks: AckTracker,
   ) {
     super();
     this.auth = new TextAuth(config.textSecret);
@@ -129,6 +131,13 @@ export class TextTransport
   }
 
   private accept(socket: Socket): void {
+    if (!this.auth.accepts()) {
+      this.logger.debug(
+        `dropped a text connection from ${socket.remoteAddress}: too many waiting to authenticate`,
+      );
+      socket.destroy();
+      return;
+    }
     const connection = new BackendConnection(
       socket,
       this.config,
@@ -147,6 +156,8 @@ export class TextTransport
 
   private async stop(): Promise<void> {
     this.server.close();
+    // Sends waiting for acknowledgements answer now, with what came, instead of holding the drain.
+    this.acks.endAll();
     await Promise.all(
       [...this.connections].map((connection) =>
         connection.stop(SHUTDOWN_PHASE_MS),
