@@ -23,13 +23,19 @@ export interface Kept {
   readonly ack: boolean;
 }
 
+/** A push owed to a connection that binds a uid. */
+export interface Owed extends Kept {
+  /** Kept because nobody had received it: this connection is the first. */
+  readonly pending: boolean;
+}
+
 /** What a connection that binds a uid is owed: pushes to write, after `init_ok`. */
 export interface Backlog {
   /** The uid's newest position: where a recovering connection stands once it has the backlog. */
   position: number | undefined;
   /** For a connection that gave `since`: whether everything after it was still kept. */
   recovered: boolean | undefined;
-  pushes: Kept[];
+  pushes: Owed[];
 }
 
 type DropReason = 'expired' | 'uid_limit' | 'bytes_limit';
@@ -207,12 +213,13 @@ export class UidHistory implements OnModuleDestroy {
     }
     const recovered =
       since === undefined ? undefined : since >= log.floor && since <= log.last;
-    const pushes = log.entries.filter(
-      (entry) =>
-        entry.pending || (recovered === true && entry.position > since!),
-    );
-    for (const entry of pushes) {
-      if (entry.pending) {
+    const pushes: Owed[] = [];
+    for (const entry of log.entries) {
+      const { position, frame, ack, pending } = entry;
+      if (pending || (recovered === true && position > since!)) {
+        pushes.push({ position, frame, ack, pending });
+      }
+      if (pending) {
         entry.pending = false;
         this.pendingCount--;
       }

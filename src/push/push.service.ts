@@ -5,7 +5,11 @@ import { PushMetrics } from '../metrics/push-metrics.service.js';
 import { PushgateEvent } from '../events/pushgate-events.js';
 import { AckTracker } from '../history/ack-tracker.service.js';
 import { envelope, type Frame, frameOf } from '../history/frame.js';
-import { type Backlog, UidHistory } from '../history/uid-history.service.js';
+import {
+  type Backlog,
+  type Owed,
+  UidHistory,
+} from '../history/uid-history.service.js';
 import type { Client, Session } from '../registry/client.js';
 import { mergeSession } from '../registry/merge-session.js';
 import { UidRegistry } from '../registry/uid-registry.service.js';
@@ -41,7 +45,7 @@ export class PushService implements GatewayApi {
     private readonly events: PushEvents,
     private readonly metrics: PushMetrics,
     private readonly history: UidHistory,
-    private readonly acks: AckTracker,
+    protected readonly acks: AckTracker,
   ) {}
 
   async sendToUid(
@@ -129,6 +133,28 @@ export class PushService implements GatewayApi {
     if (client === undefined) {
       return undefined;
     }
+    const left = this.rebind(client, uid, recovery);
+    // Followed first, then unfollowed: re-binding the same uid must not let its history go.
+    const backlog = this.history.bind(uid, {
+      recover: client.recovers,
+      since: recovery?.since,
+    });
+    if (left !== undefined) {
+      this.history.unfollow(left);
+    }
+    return backlog;
+  }
+
+  /**
+   * Binds a client to `uid` in the registry and announces it; `recovery` sets whether it follows
+   * positions. Returns the uid it followed before, which it no longer does once its new uid is
+   * followed.
+   */
+  protected rebind(
+    client: Client,
+    uid: string,
+    recovery: Recovery | undefined,
+  ): string | undefined {
     const { uid: previous, recovers: followed } = client;
     if (recovery !== undefined) {
       client.recovers = recovery.recover;
@@ -137,24 +163,20 @@ export class PushService implements GatewayApi {
       this.registry.bind(client, uid);
       if (previous !== undefined) {
         this.events.emit(PushgateEvent.Unbound, {
-          client_id: clientId,
+          client_id: client.id,
           uid: previous,
         });
       }
-      this.events.emit(PushgateEvent.Bound, { client_id: clientId, uid });
+      this.events.emit(PushgateEvent.Bound, { client_id: client.id, uid });
     }
-    // Followed first, then unfollowed: re-binding the same uid must not let its history go.
-    const backlog = this.history.bind(uid, {
-      recover: client.recovers,
-      since: recovery?.since,
-    });
-    if (followed && previous !== undefined) {
-      this.history.unfollow(previous);
-    }
-    return backlog;
+    return followed ? previous : undefined;
   }
 
-  /** Writes a connection's backlog: each push as it would have reached it live. */
+  /**
+   * Writes a connection's backlog: each push as it would have reached it live. A push that waits
+   * for acknowledgements reports where it went: a pending one settles its wait (this is the
+   * connection it was kept for), one recovered later adds the connection to it.
+   */
   writeBacklog(client: Client, { pushes }: Backlog): void {
     if (pushes.length === 0) {
       return;
@@ -164,12 +186,22 @@ export class PushService implements GatewayApi {
         client.recovers ? envelope(frame, position, ack) : frame.text,
       ),
     );
-    for (const { frame, position, ack } of pushes) {
-      this.metrics.messagesDelivered(1, Buffer.byteLength(frame.text));
-      if (ack && client.recovers) {
-        this.acks.expect(client.uid!, position, client.id);
+    for (const push of pushes) {
+      this.metrics.messagesDelivered(1, Buffer.byteLength(push.frame.text));
+      if (push.ack) {
+        this.reportBacklogAck(client, push);
       }
     }
+  }
+
+  /** Where a backlog push that waits for acknowledgements went (see `writeBacklog`). */
+  protected reportBacklogAck(client: Client, push: Owed): void {
+    this.acks.report(
+      client.uid!,
+      push.position,
+      client.recovers ? [client.id] : [],
+      push.pending,
+    );
   }
 
   async unbindUid(clientId: string, uid: string): Promise<boolean> {
@@ -334,9 +366,11 @@ export class PushService implements GatewayApi {
       }
       if (ack && position !== undefined) {
         // Live, each recovering connection can acknowledge; kept, the first to bind the uid.
-        const expected =
-          clients === undefined ? undefined : recoveringIds(clients);
-        waits.push(this.acks.wait(uid, position, expected, ackTimeoutMs));
+        const expected = clients === undefined ? [] : recoveringIds(clients);
+        const reportsDue = clients === undefined ? 1 : 0;
+        waits.push(
+          this.acks.wait(uid, position, expected, reportsDue, ackTimeoutMs),
+        );
       }
     }
     if (!ack) {
