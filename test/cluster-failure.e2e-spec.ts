@@ -68,9 +68,14 @@ async function processNode(id: string, env: Record<string, string>) {
 
 describeWithRedis('cluster mode: a node that dies', () => {
   it('stops counting within PUSH_NODE_TTL_MS of a SIGKILL, and its entries are removed', async () => {
-    const env = { ...clusterEnv(), PUSH_NODE_TTL_MS: String(TTL_MS) };
+    const env: Record<string, string> = {
+      ...clusterEnv(),
+      PUSH_NODE_TTL_MS: String(TTL_MS),
+    };
     // Run last: node a is killed too, so nothing else removes what it holds.
-    cleanups.push(() => deleteKeys(SHARED_REDIS_URL, env.PUSH_REDIS_PREFIX));
+    cleanups.push(() =>
+      deleteKeys(SHARED_REDIS_URL, env['PUSH_REDIS_PREFIX']!),
+    );
     const a = await processNode('a', env);
     const b = await processNode('b', env);
     track(await WsClient.bound(a.wsUrl, 'on a'));
@@ -93,7 +98,7 @@ describeWithRedis('cluster mode: a node that dies', () => {
     expect(await a.push.getAllUidList()).toEqual(['on a']);
 
     // Node a removes everything b held at its next renewal after b's deadline.
-    const prefix = env.PUSH_REDIS_PREFIX;
+    const prefix = env['PUSH_REDIS_PREFIX']!;
     await expect
       .poll(async () => (await keysOf(SHARED_REDIS_URL, prefix)).join(' '), {
         timeout: TTL_MS,
