@@ -5,6 +5,8 @@ import { PushError } from '../common/errors/push.error.js';
 import type { Frame } from '../history/frame.js';
 import type { ClusterKeys } from './cluster-keys.js';
 import {
+  type AckNotice,
+  type AckReport,
   type AllTarget,
   type CallOp,
   type CallReply,
@@ -16,6 +18,7 @@ import {
   type GroupCopy,
   MessageKind,
   type PushMeta,
+  type UidTarget,
 } from './cluster-message.js';
 import type { RedisLink } from './redis-link.js';
 
@@ -24,12 +27,15 @@ export const CALL_TIMEOUT_MS = 3000;
 
 /** What this node does with what other nodes send it. */
 export interface BusReceiver {
-  toUid(uid: string, frame: Frame): void;
+  /** A push to a uid; `origin` may be this node (see `ClusterPushService.toUid`). */
+  toUid(uid: string, frame: Frame, origin: string, target: UidTarget): void;
   toGroup(copy: GroupCopy, frame: Frame): void;
   toClients(ids: readonly string[], frame: Frame): void;
   toAll(exclude: readonly string[], frame: Frame): void;
   /** Runs a call of another node; its result (or `PushError`) is the answer. */
   call(op: CallOp, args: unknown[]): Promise<unknown>;
+  reported(report: AckReport): void;
+  acked(notice: AckNotice): void;
 }
 
 interface PendingCall {
@@ -80,21 +86,26 @@ export class ClusterBus {
       this.answer(message);
       return;
     }
+    if (message.kind === MessageKind.Uid) {
+      const uid = this.keys.uidOfChannel(channel);
+      if (uid !== undefined) {
+        // The receiving node's hot path: a JSON message to a uid without a history has no meta.
+        const target =
+          message.meta === '' ? NO_META : parse<UidTarget>(message);
+        this.receiver.toUid(
+          uid,
+          frameOf(message.body, target),
+          message.origin,
+          target,
+        );
+      }
+      return;
+    }
     if (message.origin === this.node) {
       // Our own push, back on a channel we listen to: this node delivered it already.
       return;
     }
     switch (message.kind) {
-      case MessageKind.Uid: {
-        const uid = this.keys.uidOfChannel(channel);
-        if (uid !== undefined) {
-          // The receiving node's hot path: a JSON message has no meta to parse.
-          const isText =
-            message.meta !== '' && parse<PushMeta>(message).text === true;
-          this.receiver.toUid(uid, { text: message.body, isText });
-        }
-        return;
-      }
       case MessageKind.Group: {
         const copy = parse<GroupCopy>(message);
         this.receiver.toGroup(copy, frameOf(message.body, copy));
@@ -115,6 +126,12 @@ export class ClusterBus {
       }
       case MessageKind.Reply:
         this.replied(parse<CallReply>(message));
+        return;
+      case MessageKind.Report:
+        this.receiver.reported(parse<AckReport>(message));
+        return;
+      case MessageKind.Ack:
+        this.receiver.acked(parse<AckNotice>(message));
         return;
     }
   }
@@ -157,6 +174,21 @@ export class ClusterBus {
           () => this.settle(id, this.link.unavailable()),
         );
     });
+  }
+
+  /**
+   * Tells `node` about a push it sent (`Report`, `Ack`). No answer comes back: a lost notice costs
+   * the sender's wait for acknowledgements its time, nothing else.
+   */
+  notify(node: string, kind: 'e' | 'k', meta: AckReport | AckNotice): void {
+    if (this.link.up) {
+      this.link.commands
+        .publish(
+          this.keys.nodeChannel(node),
+          encodeMessage(kind, this.node, meta),
+        )
+        .catch(() => undefined); // the link reports the outage
+    }
   }
 
   /** The link went down: every call waiting for answers fails with `error`. */
@@ -231,6 +263,8 @@ export class ClusterBus {
     }
   }
 }
+
+const NO_META: UidTarget = {};
 
 function frameOf(text: string, meta: PushMeta): Frame {
   return { text, isText: meta.text === true };

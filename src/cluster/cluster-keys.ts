@@ -55,6 +55,39 @@ export class ClusterKeys {
     return `${this.prefix}:`;
   }
 
+  /**
+   * HASH: a uid's history: `last` (the newest position given out), `floor` (positions up to it are
+   * no longer kept), `taken` (pushes after it were received by nobody yet: pending), `bytes` (what
+   * it counts for in `historyBytes`).
+   */
+  history(uid: string): string {
+    return `${this.historyPrefix}${uid}`;
+  }
+
+  /** LIST: a uid's kept pushes, oldest first (see `history-scripts.ts` for an entry's form). */
+  historyLog(uid: string): string {
+    return `${this.historyLogPrefix}${uid}`;
+  }
+
+  /** The prefixes of `history()` and `historyLog()`, for the scripts that reach other uids' logs. */
+  get historyPrefix(): string {
+    return `${this.prefix}:history:`;
+  }
+
+  get historyLogPrefix(): string {
+    return `${this.prefix}:history-log:`;
+  }
+
+  /** ZSET: uid → the Redis time (ms) after which its history may go: a TTL after its last push or follower. */
+  get historyQueue(): string {
+    return `${this.prefix}:history-queue`;
+  }
+
+  /** STRING: the bytes all histories count for, against `PUSH_BUFFER_MAX_BYTES`. */
+  get historyBytes(): string {
+    return `${this.prefix}:history-bytes`;
+  }
+
   /** Channel of the nodes holding a connection of the uid. */
   uidChannel(uid: string): string {
     return this.uidChannelPrefix + uid;

@@ -15,6 +15,10 @@ export const MessageKind = {
   Call: 'q',
   /** The answer to a call, on the caller's node channel (`CallReply`). */
   Reply: 'r',
+  /** Where a push that waits for acknowledgements was written, to its origin node (`AckReport`). */
+  Report: 'e',
+  /** A browser acknowledged a push, to the push's origin node (`AckNotice`). */
+  Ack: 'k',
 } as const;
 
 export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
@@ -35,8 +39,35 @@ export interface PushMeta {
   text?: true;
 }
 
-/** `Uid` meta: nothing else (the channel names the uid); empty for a JSON message. */
-export type UidTarget = PushMeta;
+/**
+ * `Uid` meta (the channel names the uid): empty for a JSON message to a uid without a history.
+ * `position` is the push's position in the uid's history; `ack` and `wait` say that its sender
+ * waits that many milliseconds for acknowledgements.
+ */
+export interface UidTarget extends PushMeta {
+  position?: number;
+  ack?: true;
+  wait?: number;
+}
+
+/**
+ * `Report` meta: the recovering connections of the receiving node that a push was written to.
+ * `settles`: the report is one its sender waits for (the publish reached the node, or the node
+ * bound the uid the push was kept for); otherwise a connection recovered it later.
+ */
+export interface AckReport {
+  uid: string;
+  position: number;
+  ids: string[];
+  settles: boolean;
+}
+
+/** `Ack` meta. */
+export interface AckNotice {
+  uid: string;
+  position: number;
+  id: string;
+}
 
 /** `Group` meta: the groups of the send, which of them this copy is for, who is excluded. */
 export interface GroupCopy extends PushMeta {

@@ -7,8 +7,12 @@ import type { PushConfig } from '../config/push-config.js';
 import type { PushEvents } from '../events/push-events.service.js';
 import type { ReadinessService } from '../health/readiness.service.js';
 import type { AckTracker } from '../history/ack-tracker.service.js';
-import { type Frame, frameOf } from '../history/frame.js';
-import type { Backlog, UidHistory } from '../history/uid-history.service.js';
+import { envelope, type Frame, frameOf } from '../history/frame.js';
+import type {
+  Backlog,
+  Owed,
+  UidHistory,
+} from '../history/uid-history.service.js';
 import type { PushMetrics } from '../metrics/push-metrics.service.js';
 import type {
   SendToAllOptions,
@@ -26,17 +30,25 @@ import { ChannelSubscriptions } from './channel-subscriptions.js';
 import { type BusReceiver, ClusterBus } from './cluster-bus.js';
 import { ClusterKeys } from './cluster-keys.js';
 import {
+  type AckNotice,
+  type AckReport,
   type AllTarget,
   type CallOp,
   encodeMessage,
   type GroupCopy,
   MessageKind,
+  type UidTarget,
 } from './cluster-message.js';
 import { groupCopyRecipients } from './group-copy.js';
 import { groupByNode, newNodeId, nodeOfClientId } from './node-id.js';
 import { NodeLiveness } from './node-liveness.js';
 import { PresenceQueries } from './presence-queries.js';
 import { PresenceWriter } from './presence-writer.js';
+import {
+  RedisHistory,
+  type RemoteBacklog,
+  type RemoteOwed,
+} from './redis-history.js';
 import { type LinkListener, RedisLink } from './redis-link.js';
 
 /**
@@ -68,6 +80,14 @@ export class ClusterPushService
   private readonly liveness: NodeLiveness;
   private readonly queries: PresenceQueries;
   private readonly bus: ClusterBus;
+  private readonly histories: RedisHistory;
+  /** Connections binding a uid: what is written to them waits until their backlog is (see `bindClient`). */
+  private readonly holding = new Map<Client, Held>();
+  /** By `uid\nposition`: the node a push that waits for acknowledgements came through, until when. */
+  private readonly ackRoutes = new Map<
+    string,
+    { origin: string; until: number }
+  >();
   private timer: NodeJS.Timeout | undefined;
   private readonly logger = new Logger('Cluster');
 
@@ -107,6 +127,12 @@ export class ClusterPushService
     );
     this.queries = new PresenceQueries(this.nodeId, this.keys, this.link);
     this.bus = new ClusterBus(this.nodeId, this.keys, this.link, this);
+    this.histories = new RedisHistory(
+      this.nodeId,
+      this.keys,
+      this.link,
+      config,
+    );
     registry.attach(this.nodeId, this.presence);
   }
 
@@ -152,54 +178,85 @@ export class ClusterPushService
   }
 
   /**
-   * The hot path. Each line is published on the channel of each of its uids; the run's publishes,
-   * and the presence reads that count the other nodes' connections, go to Redis as one pipeline,
-   * one round trip per run. The uids this node holds get the single node's treatment at once
-   * (written, kept for a recovering connection that follows the uid, acknowledgements awaited).
-   * The others are decided after the round trip: when no other node took the push either, it gets
-   * the single node's treatment then, which keeps it for the first connection to bind the uid here.
+   * The hot path. Each line goes to Redis as one script per uid (`pushToUid`) that publishes it on
+   * the uid's channel, gives it its position when the uid has a history, and keeps it there, or
+   * for the first connection to bind the uid when nobody took it; with the presence reads that
+   * count the other nodes' connections, a run of lines is one pipeline, one round trip. This
+   * node's own connections that do not follow positions get each push at once; those that do get
+   * it when it comes back on the uid's channel with its position, in the order of the positions.
    */
   override async sendToUidBatch(
     sends: readonly UidSend[],
   ): Promise<Array<number | Receipt>> {
     const lines = sends.map((send) => this.startUidSend(send));
     if (!this.link.up) {
+      for (const { frame, uids } of lines) {
+        for (const uid of uids) {
+          this.write(recovering(this.registry.clientsOf(uid)), frame);
+        }
+      }
       throw this.link.unavailable(
         'written to the connections on this node only',
       );
     }
     const replies = await this.link.run((p) => {
-      for (const { frame, uids } of lines) {
-        const envelope = encodeMessage(
-          MessageKind.Uid,
-          this.nodeId,
-          frame.isText ? { text: true } : undefined,
-          frame.text,
-        );
+      for (const { frame, uids, meta } of lines) {
         for (const uid of uids) {
-          p.publish(this.keys.uidChannel(uid), envelope);
+          const channel = this.keys.uidChannel(uid);
+          this.histories.push(
+            p,
+            uid,
+            meta,
+            frame,
+            this.registry.clientsOf(uid) !== undefined,
+            this.subscriptions.has(channel),
+          );
           p.smembers(this.keys.uid(uid));
         }
       }
     }, 'written to the connections on this node only');
     let next = 0;
-    const results = lines.map(({ frame, uids, options, here, result }) => {
-      let remote = 0;
-      const nobody: string[] = [];
+    const results = lines.map(({ uids, options, here }) => {
+      let connections = here;
+      let buffered = 0;
+      const waits: Array<Promise<number>> = [];
       for (const uid of uids) {
-        const received = replies[next++] as number;
+        const outcome = RedisHistory.outcome(replies[next++]);
         const members = replies[next++] as string[];
-        const reached = this.reachedOthers(this.keys.uidChannel(uid), received)
-          ? this.countRemote(members)
-          : 0;
-        remote += reached;
-        if (reached === 0 && !here.includes(uid)) {
-          nobody.push(uid);
+        if (this.reachedOthers(this.keys.uidChannel(uid), outcome.receivers)) {
+          connections += this.countRemote(members);
+        }
+        if (outcome.pending) {
+          buffered++;
+        }
+        if (options.ack === true && outcome.position !== undefined) {
+          // Every node the publish reached reports where it wrote the push, this one included;
+          // a kept push, the node where the uid binds.
+          const reportsDue = outcome.receivers + (outcome.pending ? 1 : 0);
+          waits.push(
+            this.acks.wait(
+              uid,
+              outcome.position,
+              [],
+              reportsDue,
+              options.ackTimeoutMs,
+            ),
+          );
         }
       }
-      const later =
-        nobody.length === 0 ? 0 : this.toUids(nobody, frame, options);
-      return combine(result, later, remote);
+      if (options.ack !== true) {
+        return buffered === 0
+          ? connections
+          : new Receipt(connections, buffered);
+      }
+      return Promise.all(waits).then(
+        (acked) =>
+          new Receipt(
+            connections,
+            buffered,
+            acked.reduce((sum, n) => sum + n, 0),
+          ),
+      );
     });
     return results.some((result) => result instanceof Promise)
       ? Promise.all(results.map(async (result) => result))
@@ -345,13 +402,139 @@ export class ClusterPushService
 
   // --- Binding, groups, sessions, closing: here, or a call to the node that holds the client ---
 
-  /** The gateway's `init`: this node's own connection; answered once the cluster can reach it. */
-  override bindClient(
+  /**
+   * Binds one of this node's connections (the gateway's `init`, or `bindUid`), and reads what it
+   * is owed from the uid's history in Redis once this node listens to the uid's channel: every
+   * push is then either in the backlog or on the channel, some in both. Until `writeBacklog`,
+   * what is written to the connection is held; pushes held that the backlog covers are dropped
+   * then, so that each arrives once, after `init_ok`, in order.
+   */
+  override async bindClient(
     clientId: string,
     uid: string,
     recovery?: Recovery,
   ): Promise<Backlog | undefined> {
-    return this.settledAfter(super.bindClient(clientId, uid, recovery));
+    const client = this.registry.get(clientId);
+    if (client === undefined) {
+      return undefined;
+    }
+    const held: Held = { writes: [], last: undefined };
+    this.holding.set(client, held);
+    const left = this.rebind(client, uid, recovery);
+    if (client.recovers) {
+      this.histories.follow(uid);
+    }
+    if (left !== undefined) {
+      this.histories.unfollow(left);
+    }
+    await Promise.all([this.presence.settled(), this.subscriptions.settled()]);
+    let found: RemoteBacklog | undefined;
+    if (this.link.up) {
+      found = await this.histories
+        .bind(uid, client.recovers, recovery?.since)
+        .catch(() => undefined);
+    }
+    if (this.registry.get(clientId) !== client || client.uid !== uid) {
+      // Closed, or bound again, meanwhile: the later binding answers.
+      return undefined;
+    }
+    held.last = found?.last;
+    // Without Redis nothing kept can be read: a connection coming back is told to reload.
+    return (
+      found?.backlog ?? {
+        position: undefined,
+        recovered: recovery?.since === undefined ? undefined : false,
+        pushes: [],
+      }
+    );
+  }
+
+  /** Writes the backlog, then what was held while the connection bound. */
+  override writeBacklog(client: Client, backlog: Backlog): void {
+    super.writeBacklog(client, backlog);
+    const held = this.holding.get(client);
+    if (held === undefined) {
+      return;
+    }
+    this.holding.delete(client);
+    const texts = held.writes
+      .filter(
+        ({ position }) =>
+          position === undefined ||
+          held.last === undefined ||
+          position > held.last,
+      )
+      .map(({ text }) => text);
+    if (texts.length > 0) {
+      client.socket.pushBacklog(texts);
+    }
+  }
+
+  /** A connection left `uid`: it no longer follows it, nor waits for its backlog. */
+  override forget(client: Client, uid: string): void {
+    this.holding.delete(client);
+    if (client.recovers) {
+      this.histories.unfollow(uid);
+    }
+  }
+
+  /** A browser's acknowledgement: counted here, or passed on to the node its push came through. */
+  override acknowledge(client: Client, position: number): void {
+    super.acknowledge(client, position);
+    const key = `${client.uid}\n${position}`;
+    const route = this.ackRoutes.get(key);
+    if (route !== undefined && route.origin !== this.nodeId) {
+      const notice: AckNotice = {
+        uid: client.uid!,
+        position,
+        id: client.id,
+      };
+      this.bus.notify(route.origin, MessageKind.Ack, notice);
+    }
+  }
+
+  protected override reportBacklogAck(client: Client, push: Owed): void {
+    const { origin, waitMs } = push as RemoteOwed;
+    this.reportTo(
+      origin,
+      {
+        uid: client.uid!,
+        position: push.position,
+        ids: client.recovers ? [client.id] : [],
+        settles: push.pending,
+      },
+      waitMs,
+    );
+  }
+
+  /**
+   * Writes to clients as the base class does, but holds what is for a connection that is binding
+   * (see `bindClient`).
+   */
+  protected override write(
+    clients: Iterable<Client>,
+    frame: Frame,
+    position?: number,
+    ack = false,
+  ): number {
+    if (this.holding.size === 0) {
+      return super.write(clients, frame, position, ack);
+    }
+    const now: Client[] = [];
+    let count = 0;
+    for (const client of clients) {
+      const held = this.holding.get(client);
+      if (held === undefined) {
+        now.push(client);
+        continue;
+      }
+      held.writes.push({
+        text: client.recovers ? envelope(frame, position, ack) : frame.text,
+        position,
+      });
+      count++;
+    }
+    return count + super.write(now, frame, position, ack);
   }
 
   override bindUid(clientId: string, uid: string): Promise<boolean> {
@@ -501,11 +684,38 @@ export class ClusterPushService
 
   // --- What other nodes send this one (BusReceiver) --------------------------------------------
 
-  toUid(uid: string, frame: Frame): void {
-    // Only while the uid has a connection here: the sender keeps a push nobody took, not us.
-    if (this.registry.clientsOf(uid) !== undefined) {
-      void this.toUids(uid, frame, {});
+  /**
+   * A push to a uid, from another node, or from this one: then its connections that follow
+   * positions get it now, with its position (the others had it at once). A push that waits for
+   * acknowledgements is reported to its origin, whatever was written here.
+   */
+  toUid(uid: string, frame: Frame, origin: string, target: UidTarget): void {
+    const clients = this.registry.clientsOf(uid);
+    const { position, ack = false } = target;
+    const written =
+      clients === undefined
+        ? []
+        : origin === this.nodeId
+          ? recovering(clients)
+          : clients;
+    this.write(written, frame, position, ack);
+    if (ack && position !== undefined) {
+      const ids: string[] = [];
+      for (const client of written) {
+        if (client.recovers) {
+          ids.push(client.id);
+        }
+      }
+      this.reportTo(origin, { uid, position, ids, settles: true }, target.wait);
     }
+  }
+
+  reported({ uid, position, ids, settles }: AckReport): void {
+    this.acks.report(uid, position, ids, settles);
+  }
+
+  acked({ uid, position, id }: AckNotice): void {
+    this.acks.ack(uid, position, id);
   }
 
   toGroup(copy: GroupCopy, frame: Frame): void {
@@ -590,16 +800,51 @@ export class ClusterPushService
 
   // --- Helpers ----------------------------------------------------------------------------------
 
+  /**
+   * Reports where a push that waits for acknowledgements was written to the node it came through,
+   * and remembers that node while it waits, for the acknowledgements to follow.
+   */
+  private reportTo(
+    origin: string,
+    report: AckReport,
+    waitMs = this.config.ackTimeoutMs,
+  ): void {
+    if (origin === this.nodeId) {
+      this.acks.report(report.uid, report.position, report.ids, report.settles);
+      return;
+    }
+    this.bus.notify(origin, MessageKind.Report, report);
+    if (report.ids.length > 0) {
+      this.ackRoutes.set(`${report.uid}\n${report.position}`, {
+        origin,
+        until: Date.now() + waitMs,
+      });
+    }
+  }
+
+  /** Lets go of the routes of acknowledgements nobody waits for any more. */
+  private dropAckRoutes(): void {
+    const now = Date.now();
+    for (const [key, { until }] of this.ackRoutes) {
+      if (until <= now) {
+        this.ackRoutes.delete(key);
+      }
+    }
+  }
+
   /** Every third of the node TTL: renew this node's deadline, or retry announcing it. */
   private async tick(): Promise<void> {
     if (!this.link.up) {
       this.link.synchronize();
       return;
     }
+    this.dropAckRoutes();
     try {
       if (!(await this.liveness.renew())) {
         this.link.reannounce();
+        return;
       }
+      await this.histories.maintain();
     } catch {
       // The link reports an outage itself; a missed renewal is retried at the next tick.
     }
@@ -639,24 +884,27 @@ export class ClusterPushService
   }
 
   /**
-   * The start of a send to uids: the uids this node holds get the single node's treatment now;
-   * what that gave is `here`'s result, picked up by `hereResult` after the round trip.
+   * The start of a send to uids: written at once to this node's connections of them that do not
+   * follow positions. `here` counts all of this node's connections of them.
    */
   private startUidSend({ uids, message, ...options }: UidSend): UidSendLine {
     const frame = frameOf(message);
     const list = typeof uids === 'string' ? [uids] : [...new Set(uids)];
-    const here =
-      list.length === 1
-        ? this.registry.clientsOf(list[0]!) === undefined
-          ? NONE
-          : list
-        : list.filter((uid) => this.registry.clientsOf(uid) !== undefined);
-    // One uid goes in as a string: the single node's fast path.
-    const result =
-      here.length === 0
-        ? 0
-        : this.toUids(here.length === 1 ? here[0]! : here, frame, options);
-    return { frame, uids: list, options, here, result };
+    let here = 0;
+    for (const uid of list) {
+      const clients = this.registry.clientsOf(uid);
+      if (clients !== undefined) {
+        here += clients.size;
+        this.write(notRecovering(clients), frame);
+      }
+    }
+    return {
+      frame,
+      uids: list,
+      options,
+      here,
+      meta: uidMeta(frame, options, this.config),
+    };
   }
 
   /** Whether a publish on `channel` reached a node other than this one. */
@@ -683,50 +931,49 @@ export class ClusterPushService
   }
 }
 
+/** What is written to a connection while it binds, and the newest position its backlog covers. */
+interface Held {
+  writes: Array<{ text: string; position: number | undefined }>;
+  last: number | undefined;
+}
+
 /** A send to uids between its start (this node's part) and the answer from Redis. */
 interface UidSendLine {
   frame: Frame;
   /** Its uids, each once. */
   uids: string[];
   options: SendToUidOptions;
-  /** The uids this node holds a connection of, given the single node's treatment at once. */
-  here: readonly string[];
-  /** What that treatment gave. */
-  result: SendResult;
+  /** This node's connections of its uids. */
+  here: number;
+  /** Its meta on the uid channels, without the position (see `UidTarget`). */
+  meta: string;
 }
 
-type SendResult = number | Receipt | Promise<Receipt>;
-
-const NONE: readonly string[] = [];
-
-/** A line's result: this node's part, the part decided after the round trip, the other nodes'. */
-function combine(
-  here: SendResult,
-  later: SendResult,
-  remote: number,
-): SendResult {
-  if (here instanceof Promise || later instanceof Promise) {
-    return Promise.all([here, later]).then(
-      ([a, b]) => combine(a, b, remote) as Receipt,
-    );
+/** A uid push's meta as JSON members: empty for a JSON message that waits for nothing. */
+function uidMeta(
+  frame: Frame,
+  { ack, ackTimeoutMs }: SendToUidOptions,
+  config: PushConfig,
+): string {
+  const text = frame.isText ? '"text":true' : '';
+  if (ack !== true) {
+    return text;
   }
-  if (typeof here === 'number' && typeof later === 'number') {
-    return here + later + remote;
-  }
-  const [a, b] = [asReceipt(here), asReceipt(later)];
-  const acked =
-    a.acked === undefined && b.acked === undefined
-      ? undefined
-      : (a.acked ?? 0) + (b.acked ?? 0);
-  return new Receipt(
-    a.connections + b.connections + remote,
-    a.buffered + b.buffered,
-    acked,
-  );
+  const wait = `"ack":true,"wait":${ackTimeoutMs ?? config.ackTimeoutMs}`;
+  return text === '' ? wait : `${text},${wait}`;
 }
 
-function asReceipt(result: number | Receipt): Receipt {
-  return typeof result === 'number' ? new Receipt(result, 0) : result;
+function recovering(clients: Iterable<Client> | undefined): Client[] {
+  return [...(clients ?? [])].filter((client) => client.recovers);
+}
+
+function notRecovering(clients: Iterable<Client>): Iterable<Client> {
+  for (const client of clients) {
+    if (client.recovers) {
+      return [...clients].filter((other) => !other.recovers);
+    }
+  }
+  return clients;
 }
 
 /** The clients, but the excluded ones. */

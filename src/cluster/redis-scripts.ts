@@ -1,4 +1,5 @@
 import type { Redis, Result } from 'ioredis';
+import { HISTORY_SCRIPTS } from './history-scripts.js';
 
 /** Redis's clock in ms: every node judges liveness by the same clock, whatever its own says. */
 const NOW = `
@@ -140,7 +141,10 @@ declare module 'ioredis' {
 
 /** Makes the scripts commands of `redis` (EVALSHA, falling back to EVAL once per connection). */
 export function defineScripts(redis: Redis): void {
-  for (const [name, script] of Object.entries(SCRIPTS)) {
+  for (const [name, script] of Object.entries({
+    ...SCRIPTS,
+    ...HISTORY_SCRIPTS,
+  })) {
     redis.defineCommand(name, script);
   }
 }

@@ -1,0 +1,261 @@
+import type { Result } from 'ioredis';
+
+/**
+ * The scripts of the uid histories in Redis (docs/cluster.md): the offline buffer and the recovery
+ * history of cluster mode, one history per uid, shared by every node. Each runs atomically, which
+ * is what makes a push either reach a connection or be kept for the next one, never neither.
+ *
+ * An entry of a history's log is `<position> <expires> <origin> <meta>\n<body>`: the position, the
+ * Redis time (ms) after which it is dropped, the node the push came through, the push's meta (as
+ * published, without the position) and its frame. Positions are whole numbers beyond Lua's `%.14g`
+ * (they start at the Redis time in microseconds), so they are always written with `%d`.
+ *
+ * Every script takes KEYS: queue, bytes, then its own; ARGV starts with the history and log key
+ * prefixes, for the logs it reaches by uid.
+ */
+const COMMON = `
+local ENTRY_OVERHEAD = 100
+local LOG_OVERHEAD = 200
+local queue, total = KEYS[1], KEYS[2]
+local history_prefix, log_prefix = ARGV[1], ARGV[2]
+
+local function fmt(n)
+  return string.format('%d', n)
+end
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function header(entry)
+  local position, expires = string.match(entry, '^(%d+) (%d+) ')
+  return tonumber(position), tonumber(expires)
+end
+
+local function charge(history, bytes)
+  redis.call('HINCRBY', history, 'bytes', bytes)
+  redis.call('INCRBY', total, bytes)
+end
+
+-- Drops the oldest push of a log; false when it has none.
+local function drop_oldest(history, log)
+  local entry = redis.call('LPOP', log)
+  if not entry then
+    return false
+  end
+  redis.call('HSET', history, 'floor', fmt(header(entry)))
+  charge(history, -(#entry + ENTRY_OVERHEAD))
+  return true
+end
+
+local function drop_expired(history, log, now)
+  while true do
+    local head = redis.call('LINDEX', log, 0)
+    if not head then
+      return
+    end
+    local _, expires = header(head)
+    if expires > now then
+      return
+    end
+    drop_oldest(history, log)
+  end
+end
+
+local function open(uid, now, ttl)
+  local base = fmt(now * 1000)
+  local history = history_prefix .. uid
+  redis.call('HSET', history, 'last', base, 'floor', base, 'taken', base, 'bytes', '0')
+  charge(history, LOG_OVERHEAD + #uid)
+  redis.call('ZADD', queue, now + ttl, uid)
+end
+
+local function close(uid)
+  local history = history_prefix .. uid
+  if redis.call('DECRBY', total, tonumber(redis.call('HGET', history, 'bytes') or '0')) <= 0 then
+    redis.call('DEL', total)
+  end
+  redis.call('DEL', history, log_prefix .. uid)
+  redis.call('ZREM', queue, uid)
+end
+`;
+
+export const HISTORY_SCRIPTS = {
+  /**
+   * A push to one uid: publishes it on the uid's channel and keeps it in the uid's history when
+   * there is one (with its position, then, in the published meta), or when nobody took it (the
+   * offline buffer: a history is opened). Nobody took it when this node has no connection of the
+   * uid and no other node that holds one received the publish.
+   *
+   * KEYS: queue, bytes, uid index. ARGV: history prefix, log prefix, uid, channel, origin node,
+   * meta (JSON members, or empty), body, taken here (1/0), publishes this node receives itself
+   * (1/0), TTL ms, max per uid, max bytes.
+   * Returns [receivers, position or false, kept pending (1/0)].
+   */
+  pushToUid: {
+    numberOfKeys: 3,
+    lua: `${COMMON}
+local uid, channel, origin, meta, body = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local ttl, max_per_uid, max_bytes = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
+local history, log = history_prefix .. uid, log_prefix .. uid
+local now = now_ms()
+local position = false
+if redis.call('EXISTS', history) == 1 then
+  drop_expired(history, log, now)
+  position = redis.call('HINCRBY', history, 'last', 1)
+end
+local published = meta
+if position then
+  published = '"position":' .. fmt(position) .. (meta == '' and '' or ',' .. meta)
+end
+local receivers = redis.call('PUBLISH', channel,
+  'u ' .. origin .. ' ' .. (published == '' and '' or '{' .. published .. '}') .. '\\n' .. body)
+local taken = ARGV[8] == '1'
+  or (receivers > tonumber(ARGV[9]) and redis.call('SCARD', KEYS[3]) > 0)
+if not position then
+  if taken or ttl <= 0 then
+    return {receivers, false, 0}
+  end
+  open(uid, now, ttl)
+  position = redis.call('HINCRBY', history, 'last', 1)
+end
+if taken then
+  redis.call('HSET', history, 'taken', fmt(position))
+end
+local entry = fmt(position) .. ' ' .. fmt(now + ttl) .. ' ' .. origin .. ' ' .. meta .. '\\n' .. body
+local size = #entry + ENTRY_OVERHEAD
+if size > max_bytes then
+  -- Alone over the cap: not kept, and nothing before it can be recovered.
+  redis.call('HSET', history, 'floor', fmt(position))
+  return {receivers, fmt(position), 0}
+end
+redis.call('RPUSH', log, entry)
+charge(history, size)
+if redis.call('LLEN', log) > max_per_uid then
+  drop_oldest(history, log)
+end
+redis.call('ZADD', queue, 'GT', now + ttl, uid)
+-- Over the cap, the histories due to go first give way first.
+while tonumber(redis.call('GET', total)) > max_bytes do
+  local first = redis.call('ZRANGE', queue, 0, 0)[1]
+  if not first then
+    break
+  end
+  if not drop_oldest(history_prefix .. first, log_prefix .. first) then
+    close(first)
+  end
+end
+local newest = redis.call('LINDEX', log, -1)
+local kept = newest and header(newest) == position
+return {receivers, fmt(position), (kept and not taken) and 1 or 0}`,
+  },
+  /**
+   * A connection binds a uid: what it is owed (the pending pushes, which it takes, and with
+   * `since`, every push after it when all are still kept). A recovering connection opens the
+   * uid's history if there is none, and holds it open for a TTL.
+   *
+   * KEYS: queue, bytes. ARGV: history prefix, log prefix, uid, recover (1/0), since (or empty),
+   * TTL ms. Returns [last, taken before, recovered (1, 0, or -1 without since), entries], or
+   * false when the uid has no history.
+   */
+  bindToUid: {
+    numberOfKeys: 2,
+    lua: `${COMMON}
+local uid, recover, since, ttl = ARGV[3], ARGV[4] == '1', ARGV[5], tonumber(ARGV[6])
+local history, log = history_prefix .. uid, log_prefix .. uid
+local now = now_ms()
+if redis.call('EXISTS', history) == 0 then
+  if not recover or ttl <= 0 then
+    return false
+  end
+  open(uid, now, ttl)
+end
+drop_expired(history, log, now)
+if recover then
+  redis.call('ZADD', queue, 'GT', now + ttl, uid)
+end
+local state = redis.call('HMGET', history, 'last', 'floor', 'taken')
+local last, floor, taken = tonumber(state[1]), tonumber(state[2]), tonumber(state[3])
+local recovered = -1
+if since ~= '' then
+  since = tonumber(since)
+  recovered = (since >= floor and since <= last) and 1 or 0
+end
+local owed = {}
+for _, entry in ipairs(redis.call('LRANGE', log, 0, -1)) do
+  local position = header(entry)
+  if position > taken or (recovered == 1 and position > since) then
+    owed[#owed + 1] = entry
+  end
+end
+redis.call('HSET', history, 'taken', state[1])
+return {state[1], state[3], recovered, owed}`,
+  },
+  /**
+   * Holds open the histories of the uids this node's recovering connections follow (reopening
+   * one the byte cap closed). KEYS: queue, bytes. ARGV: history prefix, log prefix, TTL ms, uids.
+   */
+  followUids: {
+    numberOfKeys: 2,
+    lua: `${COMMON}
+local ttl = tonumber(ARGV[3])
+local now = now_ms()
+for i = 4, #ARGV do
+  if redis.call('EXISTS', history_prefix .. ARGV[i]) == 1 then
+    redis.call('ZADD', queue, 'GT', now + ttl, ARGV[i])
+  else
+    open(ARGV[i], now, ttl)
+  end
+end
+return #ARGV - 3`,
+  },
+  /**
+   * Deletes up to `limit` histories whose time is up (their pushes have all expired, and nobody
+   * follows them). KEYS: queue, bytes. ARGV: history prefix, log prefix, limit. Returns how many.
+   */
+  sweepHistories: {
+    numberOfKeys: 2,
+    lua: `${COMMON}
+local due = redis.call('ZRANGEBYSCORE', queue, '-inf', now_ms(), 'LIMIT', 0, tonumber(ARGV[3]))
+for _, uid in ipairs(due) do
+  close(uid)
+end
+return #due`,
+  },
+} as const;
+
+type Key = string;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    pushToUid(
+      ...args: [
+        Key,
+        Key,
+        Key,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        0 | 1,
+        0 | 1,
+        number,
+        number,
+        number,
+      ]
+    ): Result<[number, string | null, 0 | 1], Context>;
+    bindToUid(
+      ...args: [Key, Key, string, string, string, 0 | 1, string, number]
+    ): Result<[string, string, 1 | 0 | -1, string[]] | null, Context>;
+    followUids(
+      ...args: [Key, Key, string, string, number, ...string[]]
+    ): Result<number, Context>;
+    sweepHistories(
+      ...args: [Key, Key, string, string, number]
+    ): Result<number, Context>;
+  }
+}
