@@ -358,7 +358,7 @@ describeWithRedis(
       expect(await tab.next()).toBe('over http');
     });
 
-    it('keeps a push nobody in the cluster took, on the node it came through, and only then', async () => {
+    it('keeps a push nobody in the cluster took, and only then', async () => {
       const [a, b] = await cluster('a', 'b');
       const backend = await LineClient.connect(b.textPort);
       const held = await browser(a, 'held');
@@ -378,7 +378,7 @@ describeWithRedis(
         }),
       ).toEqual({ id: 2, ok: true, result: 0, buffered: 1 });
 
-      // The first connection to bind the uid on node b gets what was kept for it.
+      // The first connection to bind the uid gets what was kept for it.
       const late = await browser(b, 'nobody');
       expect(await late.next()).toBe('kept');
       // Node a's tab took the live push: a second tab of that uid on node b finds nothing kept.
@@ -387,7 +387,7 @@ describeWithRedis(
       backend.destroy();
     });
 
-    it("writes pushes from other nodes to a recovering connection in its envelope, with its own node's positions", async () => {
+    it("writes pushes from other nodes to a recovering connection in its envelope, with the uid's positions", async () => {
       const [a, b] = await cluster('a', 'b');
       const tab = await WsClient.connect(a.wsUrl);
       browsers.push(tab);
