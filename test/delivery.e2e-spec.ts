@@ -438,10 +438,69 @@ describe('no push lost to a race or a reconnect', () => {
       const stopping = Date.now();
       await started.close();
       expect(Date.now() - stopping).toBeLessThan(1500);
+      // The send after it was answered first: replies to sends that wait come by id.
       expect([await backend.next(), await backend.next()]).toEqual([
-        { id: 1, ok: true, result: 1, acked: 0 },
         { id: 2, ok: true, result: 1 },
+        { id: 1, ok: true, result: 1, acked: 0 },
       ]);
+    });
+
+    it('answers the lines after a send that waits without waiting for it, and that one by its id', async () => {
+      const { wsUrl, textPort, backend } = await server();
+      const { client } = await init(wsUrl, 'u', { recover: true });
+      const line = (fields: Json) => JSON.stringify(fields) + '\n';
+      await backend.write(
+        line({
+          id: 'paid',
+          type: 'sendToUid',
+          uid: 'u',
+          message: 'm',
+          ack: true,
+          ack_timeout_ms: 10_000,
+        }) +
+          line({ id: 2, type: 'getAllClientCount' }) +
+          line({ type: 'sendToUid', uid: 'u', message: 'no id' }) +
+          line({ id: 3, type: 'isUidOnline', uid: 'u' }),
+      );
+      expect([await backend.next(), await backend.next()]).toEqual([
+        { id: 2, ok: true, result: 1 },
+        { id: 3, ok: true, result: true },
+      ]);
+      const push = await client.nextNonPing();
+      expect(await client.nextNonPing()).toMatchObject({
+        type: 'push',
+        message: 'no id',
+      });
+      client.send({ type: 'ack', position: push.position });
+      expect(await backend.next()).toEqual({
+        id: 'paid',
+        ok: true,
+        result: 1,
+        acked: 1,
+      });
+
+      // A backend that writes and closes still gets the late reply before the connection ends.
+      const closing = await LineClient.connect(textPort);
+      cleanup.push(() => closing.socket.destroy());
+      closing.socket.end(
+        line({
+          id: 9,
+          type: 'sendToUid',
+          uid: 'u',
+          message: 'last',
+          ack: true,
+          ack_timeout_ms: 10_000,
+        }),
+      );
+      const last = await client.nextNonPing();
+      client.send({ type: 'ack', position: last.position });
+      expect(await closing.next()).toEqual({
+        id: 9,
+        ok: true,
+        result: 1,
+        acked: 1,
+      });
+      await closing.closed;
     });
 
     it('answers with the acknowledgements so far when the time is up', async () => {
@@ -498,8 +557,8 @@ describe('no push lost to a race or a reconnect', () => {
       ).toEqual({ id: 1, ok: true, result: 1, acked: 0 });
     });
 
-    it('PushClient waits for acknowledgements on a connection of its own, so that other requests go on', async () => {
-      const { wsUrl, textPort } = await server();
+    it('PushClient goes on with other requests while a send waits for acknowledgements, on its one connection', async () => {
+      const { wsUrl, textPort, ws } = await server();
       const { client } = await init(wsUrl, 'u', { recover: true });
       const push = new PushClient({ port: textPort });
       cleanup.push(() => push.close());
@@ -512,6 +571,8 @@ describe('no push lost to a race or a reconnect', () => {
       expect(await push.getAllClientCount()).toBe(1);
       client.send({ type: 'ack', position: envelope.position });
       expect(await receipt).toEqual({ connections: 1, buffered: 0, acked: 1 });
+      // The spec's own backend, and the PushClient's.
+      expect(await metric(ws.port, 'pushgate_text_connections')).toBe(2);
     });
   });
 });

@@ -21,6 +21,7 @@ import type {
 import {
   PushService,
   type Recovery,
+  type SendResult,
   type UidSend,
 } from '../push/push.service.js';
 import { Receipt } from '../push/receipt.js';
@@ -164,8 +165,8 @@ export class ClusterPushService
     uids: string | readonly string[],
     message: unknown,
   ): Promise<number> {
-    const [result] = await this.sendToUidBatch([{ uids, message }]);
-    return typeof result === 'number' ? result : result!.connections;
+    const result = (await this.sendToUidBatch([{ uids, message }]))[0]!;
+    return typeof result === 'number' ? result : (await result).connections;
   }
 
   override async sendToUidWithReceipt(
@@ -173,8 +174,10 @@ export class ClusterPushService
     message: unknown,
     options: SendToUidOptions = {},
   ): Promise<Receipt> {
-    const [result] = await this.sendToUidBatch([{ uids, message, ...options }]);
-    return typeof result === 'number' ? new Receipt(result, 0) : result!;
+    const result = await (
+      await this.sendToUidBatch([{ uids, message, ...options }])
+    )[0]!;
+    return typeof result === 'number' ? new Receipt(result, 0) : result;
   }
 
   /**
@@ -187,7 +190,7 @@ export class ClusterPushService
    */
   override async sendToUidBatch(
     sends: readonly UidSend[],
-  ): Promise<Array<number | Receipt>> {
+  ): Promise<SendResult[]> {
     const lines = sends.map((send) => this.startUidSend(send));
     if (!this.link.up) {
       for (const { frame, uids } of lines) {
@@ -216,7 +219,7 @@ export class ClusterPushService
       }
     }, 'written to the connections on this node only');
     let next = 0;
-    const results = lines.map(({ uids, options, here }) => {
+    return lines.map(({ uids, options, here }): SendResult => {
       let connections = here;
       let buffered = 0;
       const waits: Array<Promise<number>> = [];
@@ -258,9 +261,6 @@ export class ClusterPushService
           ),
       );
     });
-    return results.some((result) => result instanceof Promise)
-      ? Promise.all(results.map(async (result) => result))
-      : (results as Array<number | Receipt>);
   }
 
   override async sendToClient(

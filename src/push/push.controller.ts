@@ -9,8 +9,7 @@ import { SendToGroupDto } from './dto/send-to-group.dto.js';
 import { SendToUidDto } from './dto/send-to-uid.dto.js';
 import { SendDto } from './dto/send.dto.js';
 import { PushCommand } from './push-command.js';
-import { PushService } from './push.service.js';
-import type { Receipt } from './receipt.js';
+import { PushService, type SendResult } from './push.service.js';
 import { batched } from './transport/batched.js';
 
 /** The send commands. Each result is the number of connections the message was written to. */
@@ -24,7 +23,7 @@ export class PushController {
    * lines at once (see `batched`).
    */
   @MessagePattern(PushCommand.Send, batched(SendDto))
-  send(@Payload() lines: SendDto[]): Promise<Array<number | Receipt>> {
+  send(@Payload() lines: SendDto[]): Promise<SendResult[]> {
     return this.push.sendToUidBatch(
       lines.map(({ task_id, openid, data, ack, ack_timeout_ms }) => {
         const message: ServerMessage<'login_status'> = {
@@ -39,9 +38,7 @@ export class PushController {
 
   /** The hot command of the Gateway API: batched, as `send`. */
   @MessagePattern(PushCommand.SendToUid, batched(SendToUidDto))
-  sendToUid(
-    @Payload() lines: SendToUidDto[],
-  ): Promise<Array<number | Receipt>> {
+  sendToUid(@Payload() lines: SendToUidDto[]): Promise<SendResult[]> {
     return this.push.sendToUidBatch(
       lines.map(({ uid, uids, message, ack, ack_timeout_ms }) => ({
         uids: targets(uid, uids),

@@ -26,6 +26,9 @@ export interface UidSend extends SendToUidOptions {
   message: unknown;
 }
 
+/** What a send to uids gave (see `sendToUidBatch`). */
+export type SendResult = number | Receipt | Promise<Receipt>;
+
 /** How a connection binds a uid from `init`: following positions or not, from where. */
 export interface Recovery {
   recover: boolean;
@@ -68,17 +71,13 @@ export class PushService implements GatewayApi {
   /**
    * Many sends to uids in one call, in order: what the batched text commands use, so that a run
    * of lines costs one promise, not one per line. Resolves to the count of each, or its receipt
-   * when it was kept for a uid or waited for acknowledgements.
+   * when it was kept for a uid; a send that waits for acknowledgements gives a promise of its
+   * receipt, so that the others are answered without waiting for it.
    */
-  async sendToUidBatch(
-    sends: readonly UidSend[],
-  ): Promise<Array<number | Receipt>> {
-    const results = sends.map(({ uids, message, ...options }) =>
+  async sendToUidBatch(sends: readonly UidSend[]): Promise<SendResult[]> {
+    return sends.map(({ uids, message, ...options }) =>
       this.toUids(uids, frameOf(message), options),
     );
-    return results.some((result) => result instanceof Promise)
-      ? Promise.all(results.map(async (result) => result))
-      : (results as Array<number | Receipt>);
   }
 
   async sendToClient(
@@ -343,7 +342,7 @@ export class PushService implements GatewayApi {
     uids: string | readonly string[],
     frame: Frame,
     { ack = false, ackTimeoutMs }: SendToUidOptions,
-  ): number | Receipt | Promise<Receipt> {
+  ): SendResult {
     if (typeof uids === 'string' && !ack) {
       const clients = this.registry.clientsOf(uids);
       if (clients !== undefined && !this.history.tracks(uids)) {

@@ -6,12 +6,12 @@ import type { PushError } from '../../common/errors/push.error.js';
 import type { PushMetrics } from '../../metrics/push-metrics.service.js';
 import { LineSplitter } from './line-splitter.js';
 import { AUTH_TIMEOUT_MS, type TextAuth } from './text-auth.js';
-import type { Reply } from './text.transport.js';
+import type { LineReply, Reply } from './text.transport.js';
 
-/** Runs lines in order: the reply to write for each, undefined for none. */
+/** Runs lines in order: the reply to write for each (see `LineReply`). */
 export type LineRunner = (
   lines: Array<string | PushError>,
-) => Promise<Array<Reply | undefined>>;
+) => Promise<LineReply[]>;
 
 export interface BackendConnectionOptions {
   /** Longest line, in bytes. */
@@ -51,6 +51,8 @@ export class BackendConnection {
   private replies: string[] = [];
   private replyBytes = 0;
   private running: Promise<void> | undefined;
+  /** Replies still to come, of sends waiting for acknowledgements: the connection ends after them. */
+  private late = 0;
   /** The backend has sent everything it will send. */
   private ended = false;
   /** The server is shutting down, or refused the connection: nothing more is read. */
@@ -139,7 +141,9 @@ export class BackendConnection {
       const seconds = (performance.now() - batch.arrived) / 1000;
       for (const reply of replies) {
         this.metrics.lineDone(seconds);
-        if (reply !== undefined) {
+        if (reply instanceof Promise) {
+          this.awaitLate(reply);
+        } else if (reply !== undefined) {
           this.reply(JSON.stringify(reply));
         }
       }
@@ -153,7 +157,29 @@ export class BackendConnection {
       this.reply(JSON.stringify({ ok: false, error: toErrorBody(error) }));
     }
     this.flush();
-    if (this.ended || this.stopping) {
+    this.endIfDone();
+  }
+
+  /** Writes a reply that comes later, out of line: the backend matches it by its `id`. */
+  private awaitLate(reply: Promise<Reply | undefined>): void {
+    this.late++;
+    void reply.then(async (late) => {
+      this.late--;
+      if (late !== undefined) {
+        this.reply(JSON.stringify(late));
+      }
+      // A drain under way flushes, and ends the connection, itself.
+      await this.running;
+      if (this.running === undefined) {
+        this.flush();
+        this.endIfDone();
+      }
+    });
+  }
+
+  /** Ends the connection once the backend has sent everything and has every reply. */
+  private endIfDone(): void {
+    if ((this.ended || this.stopping) && this.late === 0) {
       this.socket.end();
     }
   }

@@ -176,16 +176,17 @@ export class TextTransport
     } catch (error) {
       parsed = { failure: error };
     }
-    return (await this.run([parsed], false))[0]!;
+    return (await (
+      await this.run([parsed], false)
+    )[0])!;
   }
 
   /**
    * Runs a connection's lines, in order: the reply to write for each, undefined for none (an
-   * empty line, or a success without `id`: write-only backends never need to read).
+   * empty line, or a success without `id`: write-only backends never need to read). A send that
+   * waits for acknowledgements gives a promise of its reply: the lines after it need not wait.
    */
-  runLines(
-    lines: Array<string | PushError>,
-  ): Promise<Array<Reply | undefined>> {
+  runLines(lines: Array<string | PushError>): Promise<LineReply[]> {
     return this.run(lines.map(parseLine), true);
   }
 
@@ -193,11 +194,8 @@ export class TextTransport
    * Runs commands one after another; a run of consecutive commands of one batched handler (see
    * `batched`) goes to it in one call. With `silent`, a success without `id` has no reply.
    */
-  private async run(
-    commands: Parsed[],
-    silent: boolean,
-  ): Promise<Array<Reply | undefined>> {
-    const replies: Array<Reply | undefined> = [];
+  private async run(commands: Parsed[], silent: boolean): Promise<LineReply[]> {
+    const replies: LineReply[] = [];
     for (let start = 0; start < commands.length;) {
       const first = commands[start];
       const handler =
@@ -226,8 +224,8 @@ export class TextTransport
     handler: MessageHandler | undefined,
     batchOf: BatchedExtras['batchOf'] | undefined,
     silent: boolean,
-  ): Promise<Array<Reply | undefined>> {
-    const replies: Array<Reply | undefined> = [];
+  ): Promise<LineReply[]> {
+    const replies: LineReply[] = [];
     const accepted: Array<{ slot: number; id?: ReplyId; payload: unknown }> =
       [];
     for (const command of commands) {
@@ -273,13 +271,29 @@ export class TextTransport
     }
     accepted.forEach(({ slot, id }, index) => {
       const result = results === undefined ? failure : (results[index] ?? null);
-      if (results === undefined || result instanceof Error) {
-        replies[slot] = this.failure(result, id);
-      } else if (id !== undefined || !silent) {
-        replies[slot] = success(id, result);
-      }
+      replies[slot] =
+        result instanceof Promise
+          ? result.then(
+              (late: unknown) => this.answer(late, id, silent),
+              (error: unknown) => this.failure(error, id),
+            )
+          : results === undefined
+            ? this.failure(result, id)
+            : this.answer(result, id, silent);
     });
     return replies;
+  }
+
+  /** The reply to a command's result: none for a success without `id` when `silent`. */
+  private answer(
+    result: unknown,
+    id: ReplyId | undefined,
+    silent: boolean,
+  ): Reply | undefined {
+    if (result instanceof Error) {
+      return this.failure(result, id);
+    }
+    return id !== undefined || !silent ? success(id, result) : undefined;
   }
 
   /** The handler of a command's `type`, if it names one. */
@@ -318,6 +332,9 @@ function success(id: ReplyId | undefined, result: unknown): Reply {
   };
   return id === undefined ? reply : { id, ...reply };
 }
+
+/** The reply to one line: none, one now, or one later (a send waiting for acknowledgements). */
+export type LineReply = Reply | undefined | Promise<Reply | undefined>;
 
 /** A line or command, decoded into an object, or what stopped it; undefined for an empty line. */
 type Parsed =

@@ -56,16 +56,9 @@ const DEFAULTS: TextConnectionOptions = {
  * ```
  */
 export class PushClient extends TextConnection implements GatewayApi {
-  /** The connection of sends that wait for acknowledgements, once there has been one. */
-  private acked: TextConnection | undefined;
-
   constructor(options: PushClientOptions = {}) {
     const given = Object.entries(options).filter(([, v]) => v !== undefined);
     super({ ...DEFAULTS, ...Object.fromEntries(given) });
-  }
-
-  override async close(): Promise<void> {
-    await Promise.all([super.close(), this.acked?.close()]);
   }
 
   /** The login-status shortcut: `{"type":"login_status","openid":...,"data":...}` to `taskId`. */
@@ -81,9 +74,8 @@ export class PushClient extends TextConnection implements GatewayApi {
   }
 
   /**
-   * `sendToUid` with its receipt. With `ack`, it goes over a second connection of its own, opened
-   * on first use: the server answers a connection's lines in order, and a send waiting for
-   * acknowledgements must not hold up the others.
+   * `sendToUid` with its receipt. With `ack`, the server answers when the wait ends; the requests
+   * made meanwhile are answered without waiting for it.
    */
   async sendToUidWithReceipt(
     uids: string | readonly string[],
@@ -95,10 +87,11 @@ export class PushClient extends TextConnection implements GatewayApi {
   ): Promise<Receipt> {
     const fields = { ...oneOrMany('uid', uids), message };
     const reply = ack
-      ? await this.ackConnection().exchange(
+      ? await this.exchange(
           'sendToUid',
           { ...fields, ack, ack_timeout_ms: ackTimeoutMs },
           this.options.timeoutMs + ackTimeoutMs,
+          true,
         )
       : await this.exchange('sendToUid', fields);
     return new Receipt(
@@ -106,14 +99,6 @@ export class PushClient extends TextConnection implements GatewayApi {
       reply.buffered ?? 0,
       reply.acked,
     );
-  }
-
-  private ackConnection(): TextConnection {
-    if (this.state === 'closed') {
-      return this; // which refuses the request, as closed
-    }
-    this.acked ??= new TextConnection(this.options);
-    return this.acked;
   }
 
   sendToClient(

@@ -37,6 +37,8 @@ interface Request {
   readonly timer: NodeJS.Timeout;
   /** Timed out (or failed) already; a reply that comes later is only taken off the list. */
   settled: boolean;
+  /** Answered when its wait ends (a send waiting for acknowledgements), after later lines. */
+  readonly late: boolean;
 }
 
 /** The server's error code for a wrong secret. */
@@ -86,11 +88,16 @@ export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
     return (await this.exchange(type, fields)).result as T;
   }
 
-  /** Runs any command and resolves to its whole reply, failing after `timeoutMs` (default the client's). */
+  /**
+   * Runs any command and resolves to its whole reply, failing after `timeoutMs` (default the
+   * client's). `late`: the server answers it when it is done waiting (`"ack":true`), after the
+   * lines written after it.
+   */
   exchange(
     type: string,
     fields: object = {},
     timeoutMs = this.options.timeoutMs,
+    late = false,
   ): Promise<SuccessReply> {
     if (this.state === 'closed') {
       return Promise.reject(this.closedWith);
@@ -112,6 +119,7 @@ export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
         reject,
         timer: setTimeout(() => this.expire(id, timeoutMs), timeoutMs),
         settled: false,
+        late,
       });
       this.flush();
     });
@@ -201,6 +209,7 @@ export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
       },
       timer: setTimeout(() => this.expire(id), timeoutMs),
       settled: false,
+      late: false,
     });
     this.socket!.write(JSON.stringify({ type: 'auth', secret, id }) + '\n');
   }
@@ -279,11 +288,12 @@ export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
 
   private settle(reply: Reply): void {
     // A reply without an id answers a line the server could not even read (a line too long);
-    // since the server answers in order, that is the oldest one written. Requests that timed out
-    // stay on the list until their reply, so that this stays true.
+    // since the server answers in order, but for the late ones, that is the oldest one written
+    // that is not late. Requests that timed out stay on the list until their reply, so that this
+    // stays true.
     const request =
       reply.id === undefined
-        ? this.written.values().next().value
+        ? oldestInLine(this.written.values())
         : this.written.get(reply.id);
     if (request === undefined) {
       return;
@@ -362,4 +372,14 @@ function parseReply(line: string): Reply | undefined {
     typeof error.message === 'string'
     ? (reply as Reply)
     : undefined;
+}
+
+/** The oldest request written that is answered in line (not late). */
+function oldestInLine(written: Iterable<Request>): Request | undefined {
+  for (const request of written) {
+    if (!request.late) {
+      return request;
+    }
+  }
+  return undefined;
 }
