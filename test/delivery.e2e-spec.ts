@@ -503,6 +503,40 @@ describe('no push lost to a race or a reconnect', () => {
       await closing.closed;
     });
 
+    it('stops reading a connection that has 1000 sends waiting for acknowledgements, until some end', async () => {
+      const { wsUrl, backend } = await server();
+      await init(wsUrl, 'u', { recover: true });
+      const waiting = Array.from(
+        { length: 1000 },
+        (_, i) =>
+          JSON.stringify({
+            id: i,
+            type: 'sendToUid',
+            uid: 'u',
+            message: i,
+            ack: true,
+            ack_timeout_ms: 400,
+          }) + '\n',
+      ).join('');
+      const asked = Date.now();
+      await backend.write(waiting);
+      await sleep(100);
+      await backend.write(
+        JSON.stringify({ id: 'count', type: 'getAllClientCount' }) + '\n',
+      );
+      const first = await backend.next();
+      // The line after them runs only once a wait ends (unanswered, here): its reply comes after.
+      expect(first).toMatchObject({ ok: true, acked: 0 });
+      expect(Date.now() - asked).toBeGreaterThanOrEqual(390);
+      const replies = [first];
+      for (let i = 0; i < 1000; i++) {
+        replies.push(await backend.next());
+      }
+      expect(replies.filter((reply) => reply.id === 'count')).toEqual([
+        { id: 'count', ok: true, result: 1 },
+      ]);
+    });
+
     it('answers with the acknowledgements so far when the time is up', async () => {
       const { wsUrl, backend } = await server();
       await init(wsUrl, 'u', { recover: true });

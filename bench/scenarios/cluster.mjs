@@ -66,7 +66,7 @@ export const cluster = {
     },
     {
       key: 'redisCommandsPerMessage',
-      label: 'Redis commands per message',
+      label: 'Redis commands per message (those scripts run included)',
       digits: 2,
       ratio: false,
     },

@@ -8,6 +8,7 @@ import {
   type AckNotice,
   type AckReport,
   type AllTarget,
+  type BindMarker,
   type CallOp,
   type CallReply,
   type CallRequest,
@@ -36,6 +37,8 @@ export interface BusReceiver {
   call(op: CallOp, args: unknown[]): Promise<unknown>;
   reported(report: AckReport): void;
   acked(notice: AckNotice): void;
+  /** The backlog of a binding of this node's was read, and every push published before is here. */
+  bindingRead(binding: number): void;
 }
 
 interface PendingCall {
@@ -99,6 +102,10 @@ export class ClusterBus {
           target,
         );
       }
+      return;
+    }
+    if (message.kind === MessageKind.Bound) {
+      this.receiver.bindingRead(parse<BindMarker>(message).binding);
       return;
     }
     if (message.origin === this.node) {

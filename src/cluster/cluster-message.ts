@@ -19,6 +19,11 @@ export const MessageKind = {
   Report: 'e',
   /** A browser acknowledged a push, to the push's origin node (`AckNotice`). */
   Ack: 'k',
+  /**
+   * Published by the script that reads a binding's backlog, on the binding node's channel
+   * (`BindMarker`): once it arrives, so have the pushes published before the backlog was read.
+   */
+  Bound: 'b',
 } as const;
 
 export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
@@ -60,6 +65,11 @@ export interface AckReport {
   position: number;
   ids: string[];
   settles: boolean;
+}
+
+/** `Bound` meta: which binding's backlog was read. */
+export interface BindMarker {
+  binding: number;
 }
 
 /** `Ack` meta. */

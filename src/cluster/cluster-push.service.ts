@@ -28,7 +28,11 @@ import { Receipt } from '../push/receipt.js';
 import type { Client, Session } from '../registry/client.js';
 import type { UidRegistry } from '../registry/uid-registry.service.js';
 import { ChannelSubscriptions } from './channel-subscriptions.js';
-import { type BusReceiver, ClusterBus } from './cluster-bus.js';
+import {
+  type BusReceiver,
+  CALL_TIMEOUT_MS,
+  ClusterBus,
+} from './cluster-bus.js';
 import { ClusterKeys } from './cluster-keys.js';
 import {
   type AckNotice,
@@ -45,11 +49,7 @@ import { groupByNode, newNodeId, nodeOfClientId } from './node-id.js';
 import { NodeLiveness } from './node-liveness.js';
 import { PresenceQueries } from './presence-queries.js';
 import { PresenceWriter } from './presence-writer.js';
-import {
-  RedisHistory,
-  type RemoteBacklog,
-  type RemoteOwed,
-} from './redis-history.js';
+import { RedisHistory, type RemoteOwed } from './redis-history.js';
 import { type LinkListener, RedisLink } from './redis-link.js';
 
 /**
@@ -89,6 +89,9 @@ export class ClusterPushService
     string,
     { origin: string; until: number }
   >();
+  /** Bindings waiting for their marker (see `readBacklog`). */
+  private readonly markers = new Map<number, () => void>();
+  private lastBinding = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly logger = new Logger('Cluster');
 
@@ -186,61 +189,65 @@ export class ClusterPushService
    * for the first connection to bind the uid when nobody took it; with the presence reads that
    * count the other nodes' connections, a run of lines is one pipeline, one round trip. This
    * node's own connections that do not follow positions get each push at once; those that do get
-   * it when it comes back on the uid's channel with its position, in the order of the positions.
+   * it with its position, once Redis has answered.
    */
   override async sendToUidBatch(
     sends: readonly UidSend[],
   ): Promise<SendResult[]> {
     const lines = sends.map((send) => this.startUidSend(send));
-    if (!this.link.up) {
+    let replies: unknown[];
+    try {
+      replies = await this.link.run((p) => {
+        for (const { frame, uids, meta } of lines) {
+          for (const uid of uids) {
+            const channel = this.keys.uidChannel(uid);
+            this.histories.push(
+              p,
+              uid,
+              meta,
+              frame,
+              this.registry.clientsOf(uid) !== undefined,
+              this.subscriptions.has(channel),
+            );
+          }
+        }
+      }, 'written to the connections on this node only');
+    } catch (error) {
+      // Without positions, then: this node's connections get the pushes all the same.
       for (const { frame, uids } of lines) {
         for (const uid of uids) {
           this.write(recovering(this.registry.clientsOf(uid)), frame);
         }
       }
-      throw this.link.unavailable(
-        'written to the connections on this node only',
-      );
+      throw error;
     }
-    const replies = await this.link.run((p) => {
-      for (const { frame, uids, meta } of lines) {
-        for (const uid of uids) {
-          const channel = this.keys.uidChannel(uid);
-          this.histories.push(
-            p,
-            uid,
-            meta,
-            frame,
-            this.registry.clientsOf(uid) !== undefined,
-            this.subscriptions.has(channel),
-          );
-          p.smembers(this.keys.uid(uid));
-        }
-      }
-    }, 'written to the connections on this node only');
     let next = 0;
-    return lines.map(({ uids, options, here }): SendResult => {
+    return lines.map(({ frame, uids, options, here }): SendResult => {
       let connections = here;
       let buffered = 0;
       const waits: Array<Promise<number>> = [];
       for (const uid of uids) {
         const outcome = RedisHistory.outcome(replies[next++]);
-        const members = replies[next++] as string[];
+        const { position } = outcome;
+        const ack = options.ack === true && position !== undefined;
+        const local = recovering(this.registry.clientsOf(uid));
+        this.write(local, frame, position, ack);
         if (this.reachedOthers(this.keys.uidChannel(uid), outcome.receivers)) {
-          connections += this.countRemote(members);
+          connections += this.countRemote(outcome.elsewhere);
         }
         if (outcome.pending) {
           buffered++;
         }
-        if (options.ack === true && outcome.position !== undefined) {
-          // Every node the publish reached reports where it wrote the push, this one included;
-          // a kept push, the node where the uid binds.
+        if (ack) {
+          // Every node the publish reached reports where it wrote the push (this one with an
+          // empty report: it wrote the push here already); a kept push, the node where the uid
+          // binds.
           const reportsDue = outcome.receivers + (outcome.pending ? 1 : 0);
           waits.push(
             this.acks.wait(
               uid,
-              outcome.position,
-              [],
+              position,
+              local.map(({ id }) => id),
               reportsDue,
               options.ackTimeoutMs,
             ),
@@ -405,9 +412,11 @@ export class ClusterPushService
   /**
    * Binds one of this node's connections (the gateway's `init`, or `bindUid`), and reads what it
    * is owed from the uid's history in Redis once this node listens to the uid's channel: every
-   * push is then either in the backlog or on the channel, some in both. Until `writeBacklog`,
-   * what is written to the connection is held; pushes held that the backlog covers are dropped
-   * then, so that each arrives once, after `init_ok`, in order.
+   * push is then either in the backlog or on the channel, some in both. The script that reads the
+   * backlog also sends this node a marker over the channels; once it is here, so is every push
+   * published before. Until `writeBacklog`, what is written to the connection is held; pushes
+   * held that are in the backlog too (by position) are dropped then, so that each arrives once,
+   * after `init_ok`.
    */
   override async bindClient(
     clientId: string,
@@ -418,7 +427,7 @@ export class ClusterPushService
     if (client === undefined) {
       return undefined;
     }
-    const held: Held = { writes: [], last: undefined };
+    const held = this.holding.get(client) ?? [];
     this.holding.set(client, held);
     const left = this.rebind(client, uid, recovery);
     if (client.recovers) {
@@ -428,25 +437,72 @@ export class ClusterPushService
       this.histories.unfollow(left);
     }
     await Promise.all([this.presence.settled(), this.subscriptions.settled()]);
-    let found: RemoteBacklog | undefined;
-    if (this.link.up) {
-      found = await this.histories
-        .bind(uid, client.recovers, recovery?.since)
-        .catch(() => undefined);
-    }
+    const backlog = await this.readBacklog(uid, client.recovers, recovery);
     if (this.registry.get(clientId) !== client || client.uid !== uid) {
-      // Closed, or bound again, meanwhile: the later binding answers.
+      // Closed, or bound again, meanwhile: what it took goes back for the next connection.
+      const taken = backlog.pushes.filter(({ pending }) => pending);
+      void this.histories
+        .giveBack(
+          uid,
+          taken.map(({ position }) => position),
+        )
+        .catch(() => undefined);
       return undefined;
     }
-    held.last = found?.last;
-    // Without Redis nothing kept can be read: a connection coming back is told to reload.
-    return (
-      found?.backlog ?? {
-        position: undefined,
-        recovered: recovery?.since === undefined ? undefined : false,
-        pushes: [],
-      }
+    // What was held came before the backlog was read: a connection coming back from the
+    // position it is told must not skip any of it.
+    const before = Math.min(
+      ...held.map(({ position }) => position ?? Infinity),
     );
+    if (backlog.position !== undefined && before <= backlog.position) {
+      backlog.position = before - 1;
+    }
+    return backlog;
+  }
+
+  /**
+   * The backlog of a binding, once the marker its script sends has come (or its time is up).
+   * Without Redis nothing kept can be read: a connection coming back is told to reload.
+   */
+  private async readBacklog(
+    uid: string,
+    recover: boolean,
+    recovery: Recovery | undefined,
+  ): Promise<Backlog & { pushes: RemoteOwed[] }> {
+    const binding = ++this.lastBinding;
+    const marker = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, CALL_TIMEOUT_MS);
+      this.markers.set(binding, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    try {
+      if (this.link.up) {
+        const backlog = await this.histories.bind(
+          uid,
+          recover,
+          recovery?.since,
+          encodeMessage(MessageKind.Bound, this.nodeId, { binding }),
+        );
+        await marker;
+        return backlog;
+      }
+    } catch {
+      // The link reports the outage; the connection binds without a backlog.
+    } finally {
+      this.markers.get(binding)?.();
+      this.markers.delete(binding);
+    }
+    return {
+      position: undefined,
+      recovered: recovery?.since === undefined ? undefined : false,
+      pushes: [],
+    };
+  }
+
+  bindingRead(binding: number): void {
+    this.markers.get(binding)?.();
   }
 
   /** Writes the backlog, then what was held while the connection bound. */
@@ -457,13 +513,9 @@ export class ClusterPushService
       return;
     }
     this.holding.delete(client);
-    const texts = held.writes
-      .filter(
-        ({ position }) =>
-          position === undefined ||
-          held.last === undefined ||
-          position > held.last,
-      )
+    const owed = new Set(backlog.pushes.map(({ position }) => position));
+    const texts = held
+      .filter(({ position }) => position === undefined || !owed.has(position))
       .map(({ text }) => text);
     if (texts.length > 0) {
       client.socket.pushBacklog(texts);
@@ -480,10 +532,10 @@ export class ClusterPushService
 
   /** A browser's acknowledgement: counted here, or passed on to the node its push came through. */
   override acknowledge(client: Client, position: number): void {
-    super.acknowledge(client, position);
-    const key = `${client.uid}\n${position}`;
-    const route = this.ackRoutes.get(key);
-    if (route !== undefined && route.origin !== this.nodeId) {
+    const route = this.ackRoutes.get(`${client.uid}\n${position}`);
+    if (route === undefined) {
+      super.acknowledge(client, position);
+    } else {
       const notice: AckNotice = {
         uid: client.uid!,
         position,
@@ -528,7 +580,7 @@ export class ClusterPushService
         now.push(client);
         continue;
       }
-      held.writes.push({
+      held.push({
         text: client.recovers ? envelope(frame, position, ack) : frame.text,
         position,
       });
@@ -685,19 +737,15 @@ export class ClusterPushService
   // --- What other nodes send this one (BusReceiver) --------------------------------------------
 
   /**
-   * A push to a uid, from another node, or from this one: then its connections that follow
-   * positions get it now, with its position (the others had it at once). A push that waits for
-   * acknowledgements is reported to its origin, whatever was written here.
+   * A push to a uid from another node; one of this node's own, back on the uid's channel, was
+   * written here already. A push that waits for acknowledgements is reported to its origin,
+   * whatever was written here.
    */
   toUid(uid: string, frame: Frame, origin: string, target: UidTarget): void {
     const clients = this.registry.clientsOf(uid);
     const { position, ack = false } = target;
     const written =
-      clients === undefined
-        ? []
-        : origin === this.nodeId
-          ? recovering(clients)
-          : clients;
+      clients === undefined || origin === this.nodeId ? [] : clients;
     this.write(written, frame, position, ack);
     if (ack && position !== undefined) {
       const ids: string[] = [];
@@ -931,11 +979,8 @@ export class ClusterPushService
   }
 }
 
-/** What is written to a connection while it binds, and the newest position its backlog covers. */
-interface Held {
-  writes: Array<{ text: string; position: number | undefined }>;
-  last: number | undefined;
-}
+/** What is written to a connection while it binds, with the position of each push to its uid. */
+type Held = Array<{ text: string; position: number | undefined }>;
 
 /** A send to uids between its start (this node's part) and the answer from Redis. */
 interface UidSendLine {

@@ -3,10 +3,11 @@ import type { Result } from 'ioredis';
 /**
  * The scripts of the uid histories in Redis (docs/cluster.md): the offline buffer and the recovery
  * history of cluster mode, one history per uid, shared by every node. Each runs atomically, which
- * is what makes a push either reach a connection or be kept for the next one, never neither.
+ * is what makes a push either reach a connection or be kept for the next one.
  *
- * An entry of a history's log is `<position> <expires> <origin> <meta>\n<body>`: the position, the
- * Redis time (ms) after which it is dropped, the node the push came through, the push's meta (as
+ * An entry of a history's log is `<position> <expires> <state> <origin> <meta>\n<body>`: the
+ * position, the Redis time (ms) after which it is dropped, `p` while nobody has received it
+ * (pending) or `t` once somebody has, the node the push came through, the push's meta (as
  * published, without the position) and its frame. Positions are whole numbers beyond Lua's `%.14g`
  * (they start at the Redis time in microseconds), so they are always written with `%d`.
  *
@@ -23,14 +24,15 @@ local function fmt(n)
   return string.format('%d', n)
 end
 
-local function now_ms()
+local function clock()
   local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local seconds, micros = tonumber(t[1]), tonumber(t[2])
+  return seconds * 1000 + math.floor(micros / 1000), seconds * 1000000 + micros
 end
 
 local function header(entry)
-  local position, expires = string.match(entry, '^(%d+) (%d+) ')
-  return tonumber(position), tonumber(expires)
+  local position, expires, state = string.match(entry, '^(%d+) (%d+) (%a) ')
+  return tonumber(position), tonumber(expires), state
 end
 
 local function charge(history, bytes)
@@ -63,12 +65,14 @@ local function drop_expired(history, log, now)
   end
 end
 
-local function open(uid, now, ttl)
-  local base = fmt(now * 1000)
+-- A new history, its positions starting at the Redis time in microseconds: above those of any
+-- earlier history of the uid, so that a position from one is never taken for one of the other.
+local function open(uid, now, micros, hold)
+  local base = fmt(micros)
   local history = history_prefix .. uid
-  redis.call('HSET', history, 'last', base, 'floor', base, 'taken', base, 'bytes', '0')
+  redis.call('HSET', history, 'last', base, 'floor', base, 'bytes', '0')
   charge(history, LOG_OVERHEAD + #uid)
-  redis.call('ZADD', queue, now + ttl, uid)
+  redis.call('ZADD', queue, now + hold, uid)
 end
 
 local function close(uid)
@@ -85,13 +89,14 @@ export const HISTORY_SCRIPTS = {
   /**
    * A push to one uid: publishes it on the uid's channel and keeps it in the uid's history when
    * there is one (with its position, then, in the published meta), or when nobody took it (the
-   * offline buffer: a history is opened). Nobody took it when this node has no connection of the
-   * uid and no other node that holds one received the publish.
+   * offline buffer: a history is opened). Somebody took it when the node it came through wrote
+   * it to a connection of the uid, or when another node received the publish and the uid's
+   * index lists a connection of another node.
    *
    * KEYS: queue, bytes, uid index. ARGV: history prefix, log prefix, uid, channel, origin node,
-   * meta (JSON members, or empty), body, taken here (1/0), publishes this node receives itself
+   * meta (JSON members, or empty), body, taken here (1/0), publishes the origin receives itself
    * (1/0), TTL ms, max per uid, max bytes.
-   * Returns [receivers, position or false, kept pending (1/0)].
+   * Returns [receivers, position or false, kept pending (1/0), the uid's connections elsewhere].
    */
   pushToUid: {
     numberOfKeys: 3,
@@ -99,7 +104,7 @@ export const HISTORY_SCRIPTS = {
 local uid, channel, origin, meta, body = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local ttl, max_per_uid, max_bytes = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
 local history, log = history_prefix .. uid, log_prefix .. uid
-local now = now_ms()
+local now, micros = clock()
 local position = false
 if redis.call('EXISTS', history) == 1 then
   drop_expired(history, log, now)
@@ -111,24 +116,28 @@ if position then
 end
 local receivers = redis.call('PUBLISH', channel,
   'u ' .. origin .. ' ' .. (published == '' and '' or '{' .. published .. '}') .. '\\n' .. body)
-local taken = ARGV[8] == '1'
-  or (receivers > tonumber(ARGV[9]) and redis.call('SCARD', KEYS[3]) > 0)
+local elsewhere = {}
+local own = origin .. '.'
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+  if string.sub(id, 1, #own) ~= own then
+    elsewhere[#elsewhere + 1] = id
+  end
+end
+local taken = ARGV[8] == '1' or (receivers > tonumber(ARGV[9]) and #elsewhere > 0)
 if not position then
   if taken or ttl <= 0 then
-    return {receivers, false, 0}
+    return {receivers, false, 0, elsewhere}
   end
-  open(uid, now, ttl)
+  open(uid, now, micros, ttl)
   position = redis.call('HINCRBY', history, 'last', 1)
 end
-if taken then
-  redis.call('HSET', history, 'taken', fmt(position))
-end
-local entry = fmt(position) .. ' ' .. fmt(now + ttl) .. ' ' .. origin .. ' ' .. meta .. '\\n' .. body
+local entry = fmt(position) .. ' ' .. fmt(now + ttl) .. ' ' .. (taken and 't' or 'p') .. ' '
+  .. origin .. ' ' .. meta .. '\\n' .. body
 local size = #entry + ENTRY_OVERHEAD
 if size > max_bytes then
   -- Alone over the cap: not kept, and nothing before it can be recovered.
   redis.call('HSET', history, 'floor', fmt(position))
-  return {receivers, fmt(position), 0}
+  return {receivers, fmt(position), 0, elsewhere}
 end
 redis.call('RPUSH', log, entry)
 charge(history, size)
@@ -137,7 +146,7 @@ if redis.call('LLEN', log) > max_per_uid then
 end
 redis.call('ZADD', queue, 'GT', now + ttl, uid)
 -- Over the cap, the histories due to go first give way first.
-while tonumber(redis.call('GET', total)) > max_bytes do
+while tonumber(redis.call('GET', total) or '0') > max_bytes do
   local first = redis.call('ZRANGE', queue, 0, 0)[1]
   if not first then
     break
@@ -148,64 +157,89 @@ while tonumber(redis.call('GET', total)) > max_bytes do
 end
 local newest = redis.call('LINDEX', log, -1)
 local kept = newest and header(newest) == position
-return {receivers, fmt(position), (kept and not taken) and 1 or 0}`,
+return {receivers, fmt(position), (kept and not taken) and 1 or 0, elsewhere}`,
   },
   /**
    * A connection binds a uid: what it is owed (the pending pushes, which it takes, and with
    * `since`, every push after it when all are still kept). A recovering connection opens the
-   * uid's history if there is none, and holds it open for a TTL.
+   * uid's history if there is none, and holds it open. Then publishes `marker` on `channel`:
+   * when it reaches the binding node, so has every push published before.
    *
    * KEYS: queue, bytes. ARGV: history prefix, log prefix, uid, recover (1/0), since (or empty),
-   * TTL ms. Returns [last, taken before, recovered (1, 0, or -1 without since), entries], or
-   * false when the uid has no history.
+   * TTL ms, hold ms, channel, marker. Returns [last, recovered (1, 0, or -1 without since),
+   * entries], or false when the uid has no history.
    */
   bindToUid: {
     numberOfKeys: 2,
     lua: `${COMMON}
-local uid, recover, since, ttl = ARGV[3], ARGV[4] == '1', ARGV[5], tonumber(ARGV[6])
+local uid, recover, since = ARGV[3], ARGV[4] == '1', ARGV[5]
+local ttl, hold = tonumber(ARGV[6]), tonumber(ARGV[7])
 local history, log = history_prefix .. uid, log_prefix .. uid
-local now = now_ms()
+local now, micros = clock()
+redis.call('PUBLISH', ARGV[8], ARGV[9])
 if redis.call('EXISTS', history) == 0 then
   if not recover or ttl <= 0 then
     return false
   end
-  open(uid, now, ttl)
+  open(uid, now, micros, hold)
 end
 drop_expired(history, log, now)
 if recover then
-  redis.call('ZADD', queue, 'GT', now + ttl, uid)
+  redis.call('ZADD', queue, 'GT', now + hold, uid)
 end
-local state = redis.call('HMGET', history, 'last', 'floor', 'taken')
-local last, floor, taken = tonumber(state[1]), tonumber(state[2]), tonumber(state[3])
+local state = redis.call('HMGET', history, 'last', 'floor')
+local last, floor = tonumber(state[1]), tonumber(state[2])
 local recovered = -1
 if since ~= '' then
   since = tonumber(since)
   recovered = (since >= floor and since <= last) and 1 or 0
 end
 local owed = {}
-for _, entry in ipairs(redis.call('LRANGE', log, 0, -1)) do
-  local position = header(entry)
-  if position > taken or (recovered == 1 and position > since) then
+for index, entry in ipairs(redis.call('LRANGE', log, 0, -1)) do
+  local position, _, state = header(entry)
+  if state == 'p' then
+    redis.call('LSET', log, index - 1, (string.gsub(entry, ' p ', ' t ', 1)))
+  end
+  if state == 'p' or (recovered == 1 and position > since) then
     owed[#owed + 1] = entry
   end
 end
-redis.call('HSET', history, 'taken', state[1])
-return {state[1], state[3], recovered, owed}`,
+return {state[1], recovered, owed}`,
+  },
+  /**
+   * Makes pushes pending again: those a binding took for a connection that closed before it got
+   * them. KEYS: queue, bytes. ARGV: history prefix, log prefix, uid, positions.
+   */
+  returnPending: {
+    numberOfKeys: 2,
+    lua: `${COMMON}
+local log = log_prefix .. ARGV[3]
+local given = {}
+for i = 4, #ARGV do
+  given[ARGV[i]] = true
+end
+for index, entry in ipairs(redis.call('LRANGE', log, 0, -1)) do
+  local position, _, state = header(entry)
+  if state == 't' and given[fmt(position)] then
+    redis.call('LSET', log, index - 1, (string.gsub(entry, ' t ', ' p ', 1)))
+  end
+end
+return 1`,
   },
   /**
    * Holds open the histories of the uids this node's recovering connections follow (reopening
-   * one the byte cap closed). KEYS: queue, bytes. ARGV: history prefix, log prefix, TTL ms, uids.
+   * one the byte cap closed). KEYS: queue, bytes. ARGV: history prefix, log prefix, hold ms, uids.
    */
   followUids: {
     numberOfKeys: 2,
     lua: `${COMMON}
-local ttl = tonumber(ARGV[3])
-local now = now_ms()
+local hold = tonumber(ARGV[3])
+local now, micros = clock()
 for i = 4, #ARGV do
   if redis.call('EXISTS', history_prefix .. ARGV[i]) == 1 then
-    redis.call('ZADD', queue, 'GT', now + ttl, ARGV[i])
+    redis.call('ZADD', queue, 'GT', now + hold, ARGV[i])
   else
-    open(ARGV[i], now, ttl)
+    open(ARGV[i], now, micros, hold)
   end
 end
 return #ARGV - 3`,
@@ -217,7 +251,8 @@ return #ARGV - 3`,
   sweepHistories: {
     numberOfKeys: 2,
     lua: `${COMMON}
-local due = redis.call('ZRANGEBYSCORE', queue, '-inf', now_ms(), 'LIMIT', 0, tonumber(ARGV[3]))
+local now = clock()
+local due = redis.call('ZRANGEBYSCORE', queue, '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
 for _, uid in ipairs(due) do
   close(uid)
 end
@@ -247,10 +282,25 @@ declare module 'ioredis' {
         number,
         number,
       ]
-    ): Result<[number, string | null, 0 | 1], Context>;
+    ): Result<[number, string | null, 0 | 1, string[]], Context>;
     bindToUid(
-      ...args: [Key, Key, string, string, string, 0 | 1, string, number]
-    ): Result<[string, string, 1 | 0 | -1, string[]] | null, Context>;
+      ...args: [
+        Key,
+        Key,
+        string,
+        string,
+        string,
+        0 | 1,
+        string,
+        number,
+        number,
+        string,
+        string,
+      ]
+    ): Result<[string, 1 | 0 | -1, string[]] | null, Context>;
+    returnPending(
+      ...args: [Key, Key, string, string, string, ...string[]]
+    ): Result<number, Context>;
     followUids(
       ...args: [Key, Key, string, string, number, ...string[]]
     ): Result<number, Context>;

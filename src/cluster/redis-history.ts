@@ -17,13 +17,6 @@ export interface RemoteOwed extends Owed {
   readonly waitMs?: number;
 }
 
-/** What binding a uid found in its history: the backlog, and the newest position it covers. */
-export interface RemoteBacklog {
-  backlog: Backlog & { pushes: RemoteOwed[] };
-  /** Pushes at or before it that reach the connection while it binds are in the backlog already. */
-  last: number | undefined;
-}
-
 /** What the history made of a push to one uid. */
 export interface UidPushOutcome {
   /** Subscriptions the publish reached, this node's own included. */
@@ -32,6 +25,8 @@ export interface UidPushOutcome {
   position: number | undefined;
   /** Kept for the first connection to bind the uid: nobody took it. */
   pending: boolean;
+  /** The uid's connections on other nodes, as its index lists them. */
+  elsewhere: string[];
 }
 
 /**
@@ -88,24 +83,30 @@ export class RedisHistory {
 
   /** Reads the reply of a `push`. */
   static outcome(reply: unknown): UidPushOutcome {
-    const [receivers, position, pending] = reply as [
+    const [receivers, position, pending, elsewhere] = reply as [
       number,
       string | null,
       0 | 1,
+      string[],
     ];
     return {
       receivers,
       position: position === null ? undefined : Number(position),
       pending: pending === 1,
+      elsewhere,
     };
   }
 
-  /** A connection of this node binds `uid`: what it is owed, as `UidHistory.bind` on a single node. */
+  /**
+   * A connection of this node binds `uid`: what it is owed, as `UidHistory.bind` on a single node.
+   * `marker` is published on this node's channel once the backlog is read.
+   */
   async bind(
     uid: string,
     recover: boolean,
     since: number | undefined,
-  ): Promise<RemoteBacklog> {
+    marker: string,
+  ): Promise<Backlog & { pushes: RemoteOwed[] }> {
     const [reply] = await this.link.run((p) =>
       p.bindToUid(
         this.keys.historyQueue,
@@ -116,34 +117,50 @@ export class RedisHistory {
         recover ? 1 : 0,
         since === undefined ? '' : String(since),
         this.config.bufferTtlMs,
+        this.holdMs,
+        this.keys.nodeChannel(this.nodeId),
+        marker,
       ),
     );
     if (reply === null) {
       const recovered = since === undefined ? undefined : false;
-      return {
-        backlog: { position: undefined, recovered, pushes: [] },
-        last: undefined,
-      };
+      return { position: undefined, recovered, pushes: [] };
     }
-    const [last, taken, recovered, entries] = reply as [
-      string,
-      string,
-      1 | 0 | -1,
-      string[],
-    ];
-    const pushes = entries.map((entry) => parseEntry(entry, Number(taken)));
+    const [last, recovered, entries] = reply as [string, 1 | 0 | -1, string[]];
+    const pushes = entries.map(parseEntry);
     return {
-      backlog: {
-        position: recover
-          ? pushes.length > 0
-            ? pushes[0]!.position - 1
-            : Number(last)
-          : undefined,
-        recovered: recovered === -1 ? undefined : recovered === 1,
-        pushes,
-      },
-      last: Number(last),
+      position: recover
+        ? pushes.length > 0
+          ? pushes[0]!.position - 1
+          : Number(last)
+        : undefined,
+      recovered: recovered === -1 ? undefined : recovered === 1,
+      pushes,
     };
+  }
+
+  /** Makes pushes that a binding took pending again: its connection closed before it got them. */
+  async giveBack(uid: string, positions: readonly number[]): Promise<void> {
+    if (positions.length > 0) {
+      await this.link.run((p) =>
+        p.returnPending(
+          this.keys.historyQueue,
+          this.keys.historyBytes,
+          this.keys.historyPrefix,
+          this.keys.historyLogPrefix,
+          uid,
+          ...positions.map(String),
+        ),
+      );
+    }
+  }
+
+  /**
+   * How long a history stays open after a recovering connection of this node binds or follows
+   * it: a TTL, and at least until this node's next two renewals (see `maintain`).
+   */
+  private get holdMs(): number {
+    return Math.max(this.config.bufferTtlMs, this.config.nodeTtlMs);
   }
 
   /** A recovering connection of this node follows `uid`. */
@@ -162,8 +179,8 @@ export class RedisHistory {
   }
 
   /**
-   * Holds open the histories this node follows for another TTL, and sweeps those whose time is
-   * up. Runs every third of the node TTL, well within a history's TTL.
+   * Holds open the histories this node follows (see `holdMs`), and sweeps those whose time is up.
+   * Runs at every renewal of this node, every third of `PUSH_NODE_TTL_MS`.
    */
   async maintain(): Promise<void> {
     if (this.config.bufferTtlMs <= 0) {
@@ -177,7 +194,7 @@ export class RedisHistory {
           this.keys.historyBytes,
           this.keys.historyPrefix,
           this.keys.historyLogPrefix,
-          this.config.bufferTtlMs,
+          this.holdMs,
           ...uids.slice(i, i + FOLLOW_BATCH),
         );
       }
@@ -197,22 +214,21 @@ export class RedisHistory {
   }
 }
 
-/** An entry of a history's log (`<position> <expires> <origin> <meta>\n<body>`). */
-function parseEntry(entry: string, taken: number): RemoteOwed {
+/**
+ * An entry of a history's log (`<position> <expires> <state> <origin> <meta>\n<body>`), as the
+ * binding script returns it: `p` if it was pending until this binding took it.
+ */
+function parseEntry(entry: string): RemoteOwed {
   const end = entry.indexOf('\n');
-  const [position, , origin, meta] = entry.slice(0, end).split(' ', 4) as [
-    string,
-    string,
-    string,
-    string,
-  ];
+  const [position, , state, origin, meta] = entry
+    .slice(0, end)
+    .split(' ', 5) as [string, string, string, string, string];
   const target: UidTarget = meta === '' ? {} : JSON.parse(`{${meta}}`);
-  const at = Number(position);
   return {
-    position: at,
+    position: Number(position),
     frame: { text: entry.slice(end + 1), isText: target.text === true },
     ack: target.ack === true,
-    pending: at > taken,
+    pending: state === 'p',
     origin,
     waitMs: target.wait,
   };

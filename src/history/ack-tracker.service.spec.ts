@@ -61,7 +61,7 @@ describe(AckTracker, () => {
     await expect(acks.wait('u', 1, [], 1)).resolves.toBe(1);
 
     acks.report('u', 2, ['a'], true);
-    vi.advanceTimersByTime(2500);
+    vi.advanceTimersByTime(5500);
     acks.report('u', 3, [], true); // lets go of what waited too long
     const late = acks.wait('u', 2, [], 1);
     vi.advanceTimersByTime(1000);

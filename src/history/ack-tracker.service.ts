@@ -4,9 +4,12 @@ import { PushConfig } from '../config/push-config.js';
 /**
  * Milliseconds a report or an acknowledgement is kept for a wait that does not exist yet: in a
  * cluster, the sender learns a push's position from Redis on one connection while another node's
- * report of it may come in first on another.
+ * report of it may come in first on another. Longer than Redis may take to answer (3 s), and at
+ * most this many kept, the oldest let go first: browsers can acknowledge positions nobody waits
+ * for.
  */
-const EARLY_MS = 2000;
+const EARLY_MS = 5000;
+const MAX_EARLY = 10_000;
 
 type Early = { ids: readonly string[]; settles: boolean } | { acked: string };
 
@@ -146,7 +149,7 @@ export class AckTracker {
     }
     const now = Date.now();
     for (const [key, { at }] of this.early) {
-      if (at > now - EARLY_MS) {
+      if (at > now - EARLY_MS && this.early.size < MAX_EARLY) {
         break;
       }
       this.early.delete(key);

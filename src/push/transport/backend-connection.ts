@@ -27,6 +27,8 @@ const REFUSAL_GRACE_MS = 2000;
 const READ_AHEAD_BYTES = 1024 * 1024;
 /** Replies are written together: when this many bytes are waiting, or when no line is. */
 const REPLY_FLUSH_BYTES = 64 * 1024;
+/** Sends waiting for acknowledgements a connection may have at once; beyond, it is not read. */
+const MAX_LATE_REPLIES = 1000;
 
 interface Batch {
   lines: Array<string | PushError>;
@@ -53,6 +55,8 @@ export class BackendConnection {
   private running: Promise<void> | undefined;
   /** Replies still to come, of sends waiting for acknowledgements: the connection ends after them. */
   private late = 0;
+  /** Resolves the wait of `drain` for fewer sends waiting (see MAX_LATE_REPLIES). */
+  private lateRoom: (() => void) | undefined;
   /** The backend has sent everything it will send. */
   private ended = false;
   /** The server is shutting down, or refused the connection: nothing more is read. */
@@ -137,6 +141,9 @@ export class BackendConnection {
       if (!this.admitted && !this.admit(batch)) {
         return this.refuse();
       }
+      if (this.late >= MAX_LATE_REPLIES) {
+        await new Promise<void>((resolve) => (this.lateRoom = resolve));
+      }
       const replies = await this.run(batch.lines);
       const seconds = (performance.now() - batch.arrived) / 1000;
       for (const reply of replies) {
@@ -148,9 +155,7 @@ export class BackendConnection {
         }
       }
       this.waitingBytes -= batch.bytes;
-      if (!this.stopping && this.waitingBytes <= READ_AHEAD_BYTES) {
-        this.socket.resume();
-      }
+      this.resumeIfRoom();
     }
     if (this.ended && this.splitter.partialBytes > 0) {
       const error = new IncompleteLineError(this.splitter.partialBytes);
@@ -160,11 +165,27 @@ export class BackendConnection {
     this.endIfDone();
   }
 
+  /** Reads on when the lines waiting and the sends waiting for acknowledgements allow it. */
+  private resumeIfRoom(): void {
+    if (
+      !this.stopping &&
+      this.waitingBytes <= READ_AHEAD_BYTES &&
+      this.late < MAX_LATE_REPLIES
+    ) {
+      this.socket.resume();
+    }
+  }
+
   /** Writes a reply that comes later, out of line: the backend matches it by its `id`. */
   private awaitLate(reply: Promise<Reply | undefined>): void {
-    this.late++;
+    if (++this.late >= MAX_LATE_REPLIES) {
+      this.socket.pause();
+    }
     void reply.then(async (late) => {
       this.late--;
+      this.lateRoom?.();
+      this.lateRoom = undefined;
+      this.resumeIfRoom();
       if (late !== undefined) {
         this.reply(JSON.stringify(late));
       }

@@ -97,7 +97,7 @@ export class TextConnection extends EventEmitter<{ state: [ConnectionState] }> {
     type: string,
     fields: object = {},
     timeoutMs = this.options.timeoutMs,
-    late = false,
+    late = (fields as { ack?: unknown }).ack === true,
   ): Promise<SuccessReply> {
     if (this.state === 'closed') {
       return Promise.reject(this.closedWith);
