@@ -21,6 +21,8 @@ export class ChannelSubscriptions {
   private readonly changed = new Set<string>();
   /** What this connection told Redis: the channels it subscribed to and did not unsubscribe. */
   private readonly sent = new Set<string>();
+  /** Channels unsubscribed from, until Redis confirms it: publishes may still reach this node. */
+  private readonly leaving = new Set<string>();
   private readonly batch = new TurnBatch(() => this.sendChanges());
   private active = false;
 
@@ -43,6 +45,18 @@ export class ChannelSubscriptions {
 
   has(channel: string): boolean {
     return this.wanted.has(channel);
+  }
+
+  /**
+   * Whether a publish on `channel` now may reach this node: it is wanted, subscribed to, or being
+   * unsubscribed from. A publish's count of receivers may include this node only then.
+   */
+  mayReceive(channel: string): boolean {
+    return (
+      this.wanted.has(channel) ||
+      this.sent.has(channel) ||
+      this.leaving.has(channel)
+    );
   }
 
   /** How many channels are wanted. */
@@ -92,13 +106,18 @@ export class ChannelSubscriptions {
       } else if (!wanted && this.sent.has(channel)) {
         unsubscribe.push(channel);
         this.sent.delete(channel);
+        this.leaving.add(channel);
       }
     }
     this.changed.clear();
     return Promise.all([
       ...chunks(subscribe).map((chunk) => this.subscriber.subscribe(...chunk)),
       ...chunks(unsubscribe).map((chunk) =>
-        this.subscriber.unsubscribe(...chunk),
+        this.subscriber.unsubscribe(...chunk).finally(() => {
+          for (const channel of chunk) {
+            this.leaving.delete(channel);
+          }
+        }),
       ),
     ]);
   }

@@ -198,17 +198,17 @@ export class ClusterPushService
     let replies: unknown[];
     try {
       replies = await this.link.run((p) => {
-        for (const { frame, uids, meta } of lines) {
+        for (const { uids, message } of lines) {
           for (const uid of uids) {
             const channel = this.keys.uidChannel(uid);
             this.histories.push(
               p,
               uid,
-              meta,
-              frame,
+              message,
               this.registry.clientsOf(uid) !== undefined,
-              this.subscriptions.has(channel),
+              this.subscriptions.mayReceive(channel),
             );
+            p.smembers(this.keys.uid(uid));
           }
         }
       }, 'written to the connections on this node only');
@@ -228,12 +228,13 @@ export class ClusterPushService
       const waits: Array<Promise<number>> = [];
       for (const uid of uids) {
         const outcome = RedisHistory.outcome(replies[next++]);
+        const members = replies[next++] as string[];
         const { position } = outcome;
         const ack = options.ack === true && position !== undefined;
         const local = recovering(this.registry.clientsOf(uid));
         this.write(local, frame, position, ack);
         if (this.reachedOthers(this.keys.uidChannel(uid), outcome.receivers)) {
-          connections += this.countRemote(outcome.elsewhere);
+          connections += this.countRemote(members);
         }
         if (outcome.pending) {
           buffered++;
@@ -935,8 +936,12 @@ export class ClusterPushService
    * The start of a send to uids: written at once to this node's connections of them that do not
    * follow positions. `here` counts all of this node's connections of them.
    */
-  private startUidSend({ uids, message, ...options }: UidSend): UidSendLine {
-    const frame = frameOf(message);
+  private startUidSend({
+    uids,
+    message: sent,
+    ...options
+  }: UidSend): UidSendLine {
+    const frame = frameOf(sent);
     const list = typeof uids === 'string' ? [uids] : [...new Set(uids)];
     let here = 0;
     for (const uid of list) {
@@ -946,18 +951,15 @@ export class ClusterPushService
         this.write(notRecovering(clients), frame);
       }
     }
-    return {
-      frame,
-      uids: list,
-      options,
-      here,
-      meta: uidMeta(frame, options, this.config),
-    };
+    const meta = uidMeta(frame, options, this.config);
+    const published = meta === '' ? '' : `{${meta}}`;
+    const message = `${MessageKind.Uid} ${this.nodeId} ${published}\n${frame.text}`;
+    return { frame, uids: list, options, here, message };
   }
 
   /** Whether a publish on `channel` reached a node other than this one. */
   private reachedOthers(channel: string, receivers: number): boolean {
-    return receivers - (this.subscriptions.has(channel) ? 1 : 0) > 0;
+    return receivers - (this.subscriptions.mayReceive(channel) ? 1 : 0) > 0;
   }
 
   /** How many of an index set's members are connections of other nodes not known to be dead. */
@@ -990,8 +992,8 @@ interface UidSendLine {
   options: SendToUidOptions;
   /** This node's connections of its uids. */
   here: number;
-  /** Its meta on the uid channels, without the position (see `UidTarget`). */
-  meta: string;
+  /** As published on a uid channel without a position (see `encodeMessage`). */
+  message: string;
 }
 
 /** A uid push's meta as JSON members: empty for a JSON message that waits for nothing. */

@@ -11,14 +11,17 @@ import type { Result } from 'ioredis';
  * published, without the position) and its frame. Positions are whole numbers beyond Lua's `%.14g`
  * (they start at the Redis time in microseconds), so they are always written with `%d`.
  *
- * Every script takes KEYS: queue, bytes, then its own; ARGV starts with the history and log key
- * prefixes, for the logs it reaches by uid.
+ * Every script takes KEYS: queue, bytes, then its own. The history and log key prefixes, for
+ * the logs a script reaches by uid, are its first two ARGV (`PREFIXES`), or part of its text
+ * (`pushToUidScript`).
  */
+const PREFIXES = `
+local queue, total = KEYS[1], KEYS[2]
+local history_prefix, log_prefix = ARGV[1], ARGV[2]
+`;
 const COMMON = `
 local ENTRY_OVERHEAD = 100
 local LOG_OVERHEAD = 200
-local queue, total = KEYS[1], KEYS[2]
-local history_prefix, log_prefix = ARGV[1], ARGV[2]
 
 local function fmt(n)
   return string.format('%d', n)
@@ -35,9 +38,9 @@ local function header(entry)
   return tonumber(position), tonumber(expires), state
 end
 
-local function charge(history, bytes)
-  redis.call('HINCRBY', history, 'bytes', bytes)
-  redis.call('INCRBY', total, bytes)
+-- Counts bytes in (or out of) the total of all histories; returns the new total.
+local function charge(bytes)
+  return redis.call('INCRBY', total, bytes)
 end
 
 -- Drops the oldest push of a log; false when it has none.
@@ -47,7 +50,7 @@ local function drop_oldest(history, log)
     return false
   end
   redis.call('HSET', history, 'floor', fmt(header(entry)))
-  charge(history, -(#entry + ENTRY_OVERHEAD))
+  charge(-(#entry + ENTRY_OVERHEAD))
   return true
 end
 
@@ -70,83 +73,107 @@ end
 local function open(uid, now, micros, hold)
   local base = fmt(micros)
   local history = history_prefix .. uid
-  redis.call('HSET', history, 'last', base, 'floor', base, 'bytes', '0')
-  charge(history, LOG_OVERHEAD + #uid)
+  redis.call('HSET', history, 'last', base, 'floor', base)
+  charge(LOG_OVERHEAD + #uid)
   redis.call('ZADD', queue, now + hold, uid)
 end
 
 local function close(uid)
-  local history = history_prefix .. uid
-  if redis.call('DECRBY', total, tonumber(redis.call('HGET', history, 'bytes') or '0')) <= 0 then
+  local log = log_prefix .. uid
+  local bytes = LOG_OVERHEAD + #uid
+  for _, entry in ipairs(redis.call('LRANGE', log, 0, -1)) do
+    bytes = bytes + #entry + ENTRY_OVERHEAD
+  end
+  if charge(-bytes) <= 0 then
     redis.call('DEL', total)
   end
-  redis.call('DEL', history, log_prefix .. uid)
+  redis.call('DEL', history_prefix .. uid, log)
   redis.call('ZREM', queue, uid)
 end
 `;
 
-export const HISTORY_SCRIPTS = {
-  /**
-   * A push to one uid: publishes it on the uid's channel and keeps it in the uid's history when
-   * there is one (with its position, then, in the published meta), or when nobody took it (the
-   * offline buffer: a history is opened). Somebody took it when the node it came through wrote
-   * it to a connection of the uid, or when another node received the publish and the uid's
-   * index lists a connection of another node.
-   *
-   * KEYS: queue, bytes, uid index. ARGV: history prefix, log prefix, uid, channel, origin node,
-   * meta (JSON members, or empty), body, taken here (1/0), publishes the origin receives itself
-   * (1/0), TTL ms, max per uid, max bytes.
-   * Returns [receivers, position or false, kept pending (1/0), the uid's connections elsewhere].
-   */
-  pushToUid: {
-    numberOfKeys: 3,
-    lua: `${COMMON}
-local uid, channel, origin, meta, body = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
-local ttl, max_per_uid, max_bytes = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
-local history, log = history_prefix .. uid, log_prefix .. uid
+/** What `pushToUidScript` builds in: a node's key names and settings. */
+export interface PushScriptSettings {
+  queue: string;
+  total: string;
+  historyPrefix: string;
+  logPrefix: string;
+  channelPrefix: string;
+  ttlMs: number;
+  maxPerUid: number;
+  maxBytes: number;
+}
+
+/**
+ * A push to one uid: publishes it on the uid's channel and keeps it in the uid's history when
+ * there is one (with its position, then, in the published meta), or when nobody took it (the
+ * offline buffer: a history is opened). Somebody took it when the node it came through wrote it
+ * to a connection of the uid, or when another node received the publish.
+ *
+ * This is every cross-node push, so the common case (a uid without a history, taken) is two calls
+ * and returns at once: in Redis 7.0 each call from a script and each argument cost about as much
+ * as a plain command. So the node's key names and settings are part of the script's text (they
+ * hold only `[\w.:-]`), the helpers are defined only past that return, and a push to a uid with a
+ * history leaves its expired pushes to be dropped when the uid binds, not at every push.
+ *
+ * KEYS: the uid's history. ARGV: uid, message (as published without a position: `u <origin>
+ * <meta>\n<frame>`), taken below (-1: taken here; otherwise the publishes the origin may receive
+ * itself, 0 or 1: taken when there are more receivers). Returns the receivers, or, when the uid
+ * has a history or the push was kept, [receivers, position, kept pending (1/0)].
+ */
+export function pushToUidScript(settings: PushScriptSettings): {
+  numberOfKeys: number;
+  lua: string;
+} {
+  const { ttlMs, maxPerUid, maxBytes } = settings;
+  return {
+    numberOfKeys: 1,
+    lua: `
+local history, uid, message, below = KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3])
+local channel = '${settings.channelPrefix}' .. uid
+local ttl = ${ttlMs}
+local tracked = redis.call('EXISTS', history) == 1
+local receivers
+if not tracked then
+  receivers = redis.call('PUBLISH', channel, message)
+  if receivers > below or ttl <= 0 then
+    return receivers
+  end
+end
+local queue, total = '${settings.queue}', '${settings.total}'
+local history_prefix, log_prefix = '${settings.historyPrefix}', '${settings.logPrefix}'
+${COMMON}
+local log = log_prefix .. uid
 local now, micros = clock()
-local position = false
-if redis.call('EXISTS', history) == 1 then
-  drop_expired(history, log, now)
+local origin, meta, body = string.match(message, '^u (%S+) {?([^\\n]-)}?\\n(.*)$')
+local position
+local taken = false
+if tracked then
   position = redis.call('HINCRBY', history, 'last', 1)
-end
-local published = meta
-if position then
-  published = '"position":' .. fmt(position) .. (meta == '' and '' or ',' .. meta)
-end
-local receivers = redis.call('PUBLISH', channel,
-  'u ' .. origin .. ' ' .. (published == '' and '' or '{' .. published .. '}') .. '\\n' .. body)
-local elsewhere = {}
-local own = origin .. '.'
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[3])) do
-  if string.sub(id, 1, #own) ~= own then
-    elsewhere[#elsewhere + 1] = id
-  end
-end
-local taken = ARGV[8] == '1' or (receivers > tonumber(ARGV[9]) and #elsewhere > 0)
-if not position then
-  if taken or ttl <= 0 then
-    return {receivers, false, 0, elsewhere}
-  end
+  receivers = redis.call('PUBLISH', channel, 'u ' .. origin .. ' {"position":' .. fmt(position)
+    .. (meta == '' and '' or ',' .. meta) .. '}\\n' .. body)
+  taken = receivers > below
+else
   open(uid, now, micros, ttl)
   position = redis.call('HINCRBY', history, 'last', 1)
 end
 local entry = fmt(position) .. ' ' .. fmt(now + ttl) .. ' ' .. (taken and 't' or 'p') .. ' '
   .. origin .. ' ' .. meta .. '\\n' .. body
 local size = #entry + ENTRY_OVERHEAD
-if size > max_bytes then
+if size > ${maxBytes} then
   -- Alone over the cap: not kept, and nothing before it can be recovered.
   redis.call('HSET', history, 'floor', fmt(position))
-  return {receivers, fmt(position), 0, elsewhere}
+  return {receivers, fmt(position), 0}
 end
-redis.call('RPUSH', log, entry)
-charge(history, size)
-if redis.call('LLEN', log) > max_per_uid then
+local length = redis.call('RPUSH', log, entry)
+local bytes = charge(size)
+if length > ${maxPerUid} then
   drop_oldest(history, log)
 end
 redis.call('ZADD', queue, 'GT', now + ttl, uid)
 -- Over the cap, the histories due to go first give way first.
-while tonumber(redis.call('GET', total) or '0') > max_bytes do
+local kept = true
+while bytes > ${maxBytes} do
   local first = redis.call('ZRANGE', queue, 0, 0)[1]
   if not first then
     break
@@ -154,11 +181,17 @@ while tonumber(redis.call('GET', total) or '0') > max_bytes do
   if not drop_oldest(history_prefix .. first, log_prefix .. first) then
     close(first)
   end
+  if first == uid then
+    local newest = redis.call('LINDEX', log, -1)
+    kept = newest ~= false and header(newest) == position
+  end
+  bytes = tonumber(redis.call('GET', total) or '0')
 end
-local newest = redis.call('LINDEX', log, -1)
-local kept = newest and header(newest) == position
-return {receivers, fmt(position), (kept and not taken) and 1 or 0, elsewhere}`,
-  },
+return {receivers, fmt(position), (kept and not taken) and 1 or 0}`,
+  };
+}
+
+export const HISTORY_SCRIPTS = {
   /**
    * A connection binds a uid: what it is owed (the pending pushes, which it takes, and with
    * `since`, every push after it when all are still kept). A recovering connection opens the
@@ -171,7 +204,7 @@ return {receivers, fmt(position), (kept and not taken) and 1 or 0, elsewhere}`,
    */
   bindToUid: {
     numberOfKeys: 2,
-    lua: `${COMMON}
+    lua: `${PREFIXES}${COMMON}
 local uid, recover, since = ARGV[3], ARGV[4] == '1', ARGV[5]
 local ttl, hold = tonumber(ARGV[6]), tonumber(ARGV[7])
 local history, log = history_prefix .. uid, log_prefix .. uid
@@ -212,7 +245,7 @@ return {state[1], recovered, owed}`,
    */
   returnPending: {
     numberOfKeys: 2,
-    lua: `${COMMON}
+    lua: `${PREFIXES}${COMMON}
 local log = log_prefix .. ARGV[3]
 local given = {}
 for i = 4, #ARGV do
@@ -232,7 +265,7 @@ return 1`,
    */
   followUids: {
     numberOfKeys: 2,
-    lua: `${COMMON}
+    lua: `${PREFIXES}${COMMON}
 local hold = tonumber(ARGV[3])
 local now, micros = clock()
 for i = 4, #ARGV do
@@ -250,7 +283,7 @@ return #ARGV - 3`,
    */
   sweepHistories: {
     numberOfKeys: 2,
-    lua: `${COMMON}
+    lua: `${PREFIXES}${COMMON}
 local now = clock()
 local due = redis.call('ZRANGEBYSCORE', queue, '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
 for _, uid in ipairs(due) do
@@ -265,24 +298,8 @@ type Key = string;
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     pushToUid(
-      ...args: [
-        Key,
-        Key,
-        Key,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        0 | 1,
-        0 | 1,
-        number,
-        number,
-        number,
-      ]
-    ): Result<[number, string | null, 0 | 1, string[]], Context>;
+      ...args: [Key, string, string, number]
+    ): Result<number | [number, string, 0 | 1], Context>;
     bindToUid(
       ...args: [
         Key,

@@ -1,9 +1,9 @@
 import type { ChainableCommander } from 'ioredis';
 import type { PushConfig } from '../config/push-config.js';
-import type { Frame } from '../history/frame.js';
 import type { Backlog, Owed } from '../history/uid-history.service.js';
 import type { ClusterKeys } from './cluster-keys.js';
 import type { UidTarget } from './cluster-message.js';
+import { pushToUidScript } from './history-scripts.js';
 import type { RedisLink } from './redis-link.js';
 
 /** Histories swept per script run, and uids held open per script run: each run stays short. */
@@ -25,8 +25,6 @@ export interface UidPushOutcome {
   position: number | undefined;
   /** Kept for the first connection to bind the uid: nobody took it. */
   pending: boolean;
-  /** The uid's connections on other nodes, as its index lists them. */
-  elsewhere: string[];
 }
 
 /**
@@ -48,7 +46,21 @@ export class RedisHistory {
     private readonly keys: ClusterKeys,
     private readonly link: RedisLink,
     private readonly config: PushConfig,
-  ) {}
+  ) {
+    link.commands.defineCommand(
+      'pushToUid',
+      pushToUidScript({
+        queue: keys.historyQueue,
+        total: keys.historyBytes,
+        historyPrefix: keys.historyPrefix,
+        logPrefix: keys.historyLogPrefix,
+        channelPrefix: keys.uidChannel(''),
+        ttlMs: config.bufferTtlMs,
+        maxPerUid: config.bufferMaxPerUid,
+        maxBytes: config.bufferMaxBytes,
+      }),
+    );
+  }
 
   /**
    * Adds a push to `uid` to `pipeline`: published on the uid's channel, and kept as the uid's
@@ -57,44 +69,25 @@ export class RedisHistory {
   push(
     pipeline: ChainableCommander,
     uid: string,
-    meta: string,
-    frame: Frame,
+    message: string,
     takenHere: boolean,
     receivesItself: boolean,
   ): void {
     pipeline.pushToUid(
-      this.keys.historyQueue,
-      this.keys.historyBytes,
-      this.keys.uid(uid),
-      this.keys.historyPrefix,
-      this.keys.historyLogPrefix,
+      this.keys.history(uid),
       uid,
-      this.keys.uidChannel(uid),
-      this.nodeId,
-      meta,
-      frame.text,
-      takenHere ? 1 : 0,
-      receivesItself ? 1 : 0,
-      this.config.bufferTtlMs,
-      this.config.bufferMaxPerUid,
-      this.config.bufferMaxBytes,
+      message,
+      takenHere ? -1 : receivesItself ? 1 : 0,
     );
   }
 
   /** Reads the reply of a `push`. */
   static outcome(reply: unknown): UidPushOutcome {
-    const [receivers, position, pending, elsewhere] = reply as [
-      number,
-      string | null,
-      0 | 1,
-      string[],
-    ];
-    return {
-      receivers,
-      position: position === null ? undefined : Number(position),
-      pending: pending === 1,
-      elsewhere,
-    };
+    if (typeof reply === 'number') {
+      return { receivers: reply, position: undefined, pending: false };
+    }
+    const [receivers, position, pending] = reply as [number, string, 0 | 1];
+    return { receivers, position: Number(position), pending: pending === 1 };
   }
 
   /**
