@@ -24,7 +24,7 @@ import {
   type SendResult,
   type UidSend,
 } from '../push/push.service.js';
-import { Receipt } from '../push/receipt.js';
+import { Receipt, sendResult } from '../push/receipt.js';
 import type { Client, Session } from '../registry/client.js';
 import type { UidRegistry } from '../registry/uid-registry.service.js';
 import { ChannelSubscriptions } from './channel-subscriptions.js';
@@ -255,18 +255,10 @@ export class ClusterPushService
           );
         }
       }
-      if (options.ack !== true) {
-        return buffered === 0
-          ? connections
-          : new Receipt(connections, buffered);
-      }
-      return Promise.all(waits).then(
-        (acked) =>
-          new Receipt(
-            connections,
-            buffered,
-            acked.reduce((sum, n) => sum + n, 0),
-          ),
+      return sendResult(
+        connections,
+        buffered,
+        options.ack === true ? waits : undefined,
       );
     });
   }

@@ -18,7 +18,7 @@ import type {
   SendToAllOptions,
   SendToUidOptions,
 } from './gateway-api.js';
-import { Receipt } from './receipt.js';
+import { Receipt, sendResult } from './receipt.js';
 
 /** A send to uids, as the batched text commands give it. */
 export interface UidSend extends SendToUidOptions {
@@ -372,17 +372,7 @@ export class PushService implements GatewayApi {
         );
       }
     }
-    if (!ack) {
-      return buffered === 0 ? connections : new Receipt(connections, buffered);
-    }
-    return Promise.all(waits).then(
-      (acked) =>
-        new Receipt(
-          connections,
-          buffered,
-          acked.reduce((sum, n) => sum + n, 0),
-        ),
-    );
+    return sendResult(connections, buffered, ack ? waits : undefined);
   }
 
   /** Writes one frame of `message` to every client but the excluded ones; returns how many. */
