@@ -121,25 +121,25 @@ export class PushMetrics {
     gauge(
       registers,
       'pushgate_buffered_messages',
-      'Pushes kept for uids without a connection, not received by anyone yet.',
+      'Pushes kept for uids without a connection, not received by anyone yet (single-node mode; a cluster keeps them in Redis).',
       () => this.history?.stats.pending ?? 0,
     );
     gauge(
       registers,
       'pushgate_history_bytes',
-      'Bytes of the pushes kept (offline buffer and recovery history).',
+      'Bytes of the pushes kept (offline buffer and recovery history; single-node mode, see P:history-bytes in Redis for a cluster).',
       () => this.history?.stats.bytes ?? 0,
     );
     gauge(
       registers,
       'pushgate_history_uids',
-      'Uids with pushes kept, or followed by a recovering connection.',
+      'Uids with pushes kept, or followed by a recovering connection (single-node mode).',
       () => this.history?.stats.uids ?? 0,
     );
     counter(
       registers,
       'pushgate_buffer_dropped_total',
-      'Pushes dropped before anyone received them, by reason (expired, uid_limit, bytes_limit).',
+      'Pushes dropped before anyone received them, by reason (expired, uid_limit, bytes_limit; single-node mode).',
       this.bufferDrops,
       'reason',
     );
