@@ -63,7 +63,10 @@ import { type LinkListener, RedisLink } from './redis-link.js';
  *   and those the presence lists on other live nodes that received it;
  * - changes and questions about another node's connection (`bindUid`, sessions, `closeClient`,
  *   ...) are calls to that node, which answers;
- * - queries read the presence every node keeps of its connections in Redis.
+ * - queries read the presence every node keeps of its connections in Redis;
+ * - the offline buffer, recovery and acknowledgements work across nodes: the uids' histories are
+ *   in Redis (`RedisHistory`), a binding reads its backlog there, and nodes report where they
+ *   wrote a push that waits for acknowledgements to the node it came through.
  *
  * Without Redis, this node's connections keep working and its own pushes still reach them; what
  * needs the other nodes fails with `cluster_unavailable`. The node reconnects by itself and
