@@ -155,6 +155,30 @@ describeWithRedis(
       expect(await Promise.all(races)).toEqual(races.map(() => all));
     });
 
+    it('gives a recovering connection the pushes of every node in the order of their positions', async () => {
+      const [a, b] = await cluster();
+      const [screen, answer] = await tab(a!, 'both', { recover: true });
+      const count = 150;
+      await Promise.all(
+        [a!, b!].map(async (node) => {
+          const push = await backend(node);
+          for (let n = 0; n < count; n++) {
+            await push.request({
+              type: 'sendToUid',
+              uid: 'both',
+              message: `${node.id} ${n}`,
+            });
+          }
+        }),
+      );
+      const positions = (await take(screen, 2 * count)).map(
+        (message: Json) => message.position as number,
+      );
+      expect(positions).toEqual(
+        Array.from({ length: 2 * count }, (_, i) => answer.position + 1 + i),
+      );
+    });
+
     it('counts acknowledgements from browsers on other nodes, and from the one a kept push reaches', async () => {
       const [a, b] = await cluster();
       const push = await backend(b!);

@@ -518,14 +518,21 @@ describe('no push lost to a race or a reconnect', () => {
             ack_timeout_ms: 400,
           }) + '\n',
       ).join('');
+      const count = (id: string) =>
+        JSON.stringify({ id, type: 'getAllClientCount' }) + '\n';
       const asked = Date.now();
-      await backend.write(waiting);
-      await sleep(100);
-      await backend.write(
-        JSON.stringify({ id: 'count', type: 'getAllClientCount' }) + '\n',
-      );
+      await backend.write(waiting + count('with them'));
+      await sleep(5);
+      await backend.write(count('count'));
+      // A line read with them runs, and is answered, at once.
+      expect(await backend.next()).toEqual({
+        id: 'with them',
+        ok: true,
+        result: 1,
+      });
+      expect(Date.now() - asked).toBeLessThan(390);
       const first = await backend.next();
-      // The line after them runs only once a wait ends (unanswered, here): its reply comes after.
+      // A line read after them runs only once a wait ends (unanswered, here): its reply comes after.
       expect(first).toMatchObject({ ok: true, acked: 0 });
       expect(Date.now() - asked).toBeGreaterThanOrEqual(390);
       const replies = [first];

@@ -21,8 +21,11 @@ export class ChannelSubscriptions {
   private readonly changed = new Set<string>();
   /** What this connection told Redis: the channels it subscribed to and did not unsubscribe. */
   private readonly sent = new Set<string>();
-  /** Channels unsubscribed from, until Redis confirms it: publishes may still reach this node. */
-  private readonly leaving = new Set<string>();
+  /**
+   * Channels unsubscribed from, until Redis confirms it (by the UNSUBSCRIBEs in flight): publishes
+   * may still reach this node.
+   */
+  private readonly leaving = new Map<string, number>();
   private readonly batch = new TurnBatch(() => this.sendChanges());
   private active = false;
 
@@ -106,7 +109,7 @@ export class ChannelSubscriptions {
       } else if (!wanted && this.sent.has(channel)) {
         unsubscribe.push(channel);
         this.sent.delete(channel);
-        this.leaving.add(channel);
+        this.leaving.set(channel, (this.leaving.get(channel) ?? 0) + 1);
       }
     }
     this.changed.clear();
@@ -115,7 +118,12 @@ export class ChannelSubscriptions {
       ...chunks(unsubscribe).map((chunk) =>
         this.subscriber.unsubscribe(...chunk).finally(() => {
           for (const channel of chunk) {
-            this.leaving.delete(channel);
+            const left = this.leaving.get(channel)! - 1;
+            if (left === 0) {
+              this.leaving.delete(channel);
+            } else {
+              this.leaving.set(channel, left);
+            }
           }
         }),
       ),

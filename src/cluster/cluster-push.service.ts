@@ -192,7 +192,8 @@ export class ClusterPushService
    * for the first connection to bind the uid when nobody took it; with the presence reads that
    * count the other nodes' connections, a run of lines is one pipeline, one round trip. This
    * node's own connections that do not follow positions get each push at once; those that do get
-   * it with its position, once Redis has answered.
+   * it with its position when it comes back on the uid's channel, in the order Redis published
+   * it, like the pushes of the other nodes (see `toUid`).
    */
   override async sendToUidBatch(
     sends: readonly UidSend[],
@@ -208,7 +209,7 @@ export class ClusterPushService
               p,
               uid,
               message,
-              this.registry.clientsOf(uid) !== undefined,
+              this.takesHere(uid),
               this.subscriptions.mayReceive(channel),
             );
             p.smembers(this.keys.uid(uid));
@@ -225,7 +226,7 @@ export class ClusterPushService
       throw error;
     }
     let next = 0;
-    return lines.map(({ frame, uids, options, here }): SendResult => {
+    return lines.map(({ uids, options, here }): SendResult => {
       let connections = here;
       let buffered = 0;
       const waits: Array<Promise<number>> = [];
@@ -233,28 +234,18 @@ export class ClusterPushService
         const outcome = RedisHistory.outcome(replies[next++]);
         const members = replies[next++] as string[];
         const { position } = outcome;
-        const ack = options.ack === true && position !== undefined;
-        const local = recovering(this.registry.clientsOf(uid));
-        this.write(local, frame, position, ack);
         if (this.reachedOthers(this.keys.uidChannel(uid), outcome.receivers)) {
           connections += this.countRemote(members);
         }
         if (outcome.pending) {
           buffered++;
         }
-        if (ack) {
-          // Every node the publish reached reports where it wrote the push (this one with an
-          // empty report: it wrote the push here already); a kept push, the node where the uid
-          // binds.
+        if (options.ack === true && position !== undefined) {
+          // Every node the publish reached reports where it wrote the push, this one included;
+          // a kept push, the node where the uid binds.
           const reportsDue = outcome.receivers + (outcome.pending ? 1 : 0);
           waits.push(
-            this.acks.wait(
-              uid,
-              position,
-              local.map(({ id }) => id),
-              reportsDue,
-              options.ackTimeoutMs,
-            ),
+            this.acks.wait(uid, position, [], reportsDue, options.ackTimeoutMs),
           );
         }
       }
@@ -423,7 +414,8 @@ export class ClusterPushService
     if (client === undefined) {
       return undefined;
     }
-    const held = this.holding.get(client) ?? [];
+    const held = this.holding.get(client) ?? { writes: [], read: false };
+    held.read = false;
     this.holding.set(client, held);
     const left = this.rebind(client, uid, recovery);
     if (client.recovers) {
@@ -433,7 +425,12 @@ export class ClusterPushService
       this.histories.unfollow(left);
     }
     await Promise.all([this.presence.settled(), this.subscriptions.settled()]);
-    const backlog = await this.readBacklog(uid, client.recovers, recovery);
+    const backlog = await this.readBacklog(
+      uid,
+      client.recovers,
+      recovery,
+      held,
+    );
     if (this.registry.get(clientId) !== client || client.uid !== uid) {
       // Closed, or bound again, meanwhile: what it took goes back for the next connection.
       const taken = backlog.pushes.filter(({ pending }) => pending);
@@ -447,11 +444,15 @@ export class ClusterPushService
     }
     // What was held came before the backlog was read: a connection coming back from the
     // position it is told must not skip any of it.
-    const before = Math.min(
-      ...held.map(({ position }) => position ?? Infinity),
-    );
-    if (backlog.position !== undefined && before <= backlog.position) {
-      backlog.position = before - 1;
+    for (const write of held.writes) {
+      if (
+        write.uid === uid &&
+        write.position !== undefined &&
+        backlog.position !== undefined &&
+        write.position <= backlog.position
+      ) {
+        backlog.position = write.position - 1;
+      }
     }
     return backlog;
   }
@@ -464,12 +465,14 @@ export class ClusterPushService
     uid: string,
     recover: boolean,
     recovery: Recovery | undefined,
+    held: Held,
   ): Promise<Backlog & { pushes: RemoteOwed[] }> {
     const binding = ++this.lastBinding;
     const marker = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, CALL_TIMEOUT_MS);
       this.markers.set(binding, () => {
         clearTimeout(timer);
+        held.read = true;
         resolve();
       });
     });
@@ -510,7 +513,7 @@ export class ClusterPushService
     }
     this.holding.delete(client);
     const owed = new Set(backlog.pushes.map(({ position }) => position));
-    const texts = held
+    const texts = held.writes
       .filter(({ position }) => position === undefined || !owed.has(position))
       .map(({ text }) => text);
     if (texts.length > 0) {
@@ -576,9 +579,10 @@ export class ClusterPushService
         now.push(client);
         continue;
       }
-      held.push({
+      held.writes.push({
         text: client.recovers ? envelope(frame, position, ack) : frame.text,
         position,
+        uid: client.uid,
       });
       count++;
     }
@@ -741,7 +745,11 @@ export class ClusterPushService
     const clients = this.registry.clientsOf(uid);
     const { position, ack = false } = target;
     const written =
-      clients === undefined || origin === this.nodeId ? [] : clients;
+      clients === undefined
+        ? []
+        : origin === this.nodeId
+          ? this.awaitingOwnPushes(clients)
+          : clients;
     this.write(written, frame, position, ack);
     if (ack && position !== undefined) {
       const ids: string[] = [];
@@ -843,6 +851,36 @@ export class ClusterPushService
   }
 
   // --- Helpers ----------------------------------------------------------------------------------
+
+  /**
+   * Whether this node takes a push to `uid` itself: it writes it at once to a connection that
+   * does not follow positions, or gets it back on the uid's channel for one that does (which is
+   * sure once that connection's binding has read its backlog).
+   */
+  private takesHere(uid: string): boolean {
+    for (const client of this.registry.clientsOf(uid) ?? []) {
+      if (!client.recovers || this.holding.get(client)?.read !== false) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Of this node's connections of a uid, those that get one of its own pushes when it comes back
+   * on the uid's channel: those that follow positions (the others had it at once), but not those
+   * still binding whose backlog's marker has not come (their backlog has the push if nobody took
+   * it).
+   */
+  private awaitingOwnPushes(clients: Iterable<Client>): Client[] {
+    const awaiting: Client[] = [];
+    for (const client of clients) {
+      if (client.recovers && this.holding.get(client)?.read !== false) {
+        awaiting.push(client);
+      }
+    }
+    return awaiting;
+  }
 
   /**
    * Reports where a push that waits for acknowledgements was written to the node it came through,
@@ -976,8 +1014,17 @@ export class ClusterPushService
   }
 }
 
-/** What is written to a connection while it binds, with the position of each push to its uid. */
-type Held = Array<{ text: string; position: number | undefined }>;
+/** A connection binding a uid: what is written to it meanwhile, and whether its backlog is read. */
+interface Held {
+  /** With the position of a push to a uid, and the uid the connection was bound to then. */
+  writes: Array<{
+    text: string;
+    position: number | undefined;
+    uid: string | undefined;
+  }>;
+  /** Its backlog's marker came: pushes published from now on are not in the backlog. */
+  read: boolean;
+}
 
 /** A send to uids between its start (this node's part) and the answer from Redis. */
 interface UidSendLine {

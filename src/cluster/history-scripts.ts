@@ -113,8 +113,7 @@ export interface PushScriptSettings {
  * This is every cross-node push, so the common case (a uid without a history, taken) is two calls
  * and returns at once: in Redis 7.0 each call from a script and each argument cost about as much
  * as a plain command. So the node's key names and settings are part of the script's text (they
- * hold only `[\w.:-]`), the helpers are defined only past that return, and a push to a uid with a
- * history leaves its expired pushes to be dropped when the uid binds, not at every push.
+ * hold only `[\w.:-]`), and the helpers are defined only past that return.
  *
  * KEYS: the uid's history. ARGV: uid, message (as published without a position: `u <origin>
  * <meta>\n<frame>`), taken below (-1: taken here; otherwise the publishes the origin may receive
@@ -149,6 +148,11 @@ local origin, meta, body = string.match(message, '^u (%S+) {?([^\\n]-)}?\\n(.*)$
 local position
 local taken = false
 if tracked then
+  -- One look at the oldest push: expired ones must not hold bytes that live ones need.
+  local head = redis.call('LINDEX', log, 0)
+  if head and select(2, header(head)) <= now then
+    drop_expired(history, log, now)
+  end
   position = redis.call('HINCRBY', history, 'last', 1)
   receivers = redis.call('PUBLISH', channel, 'u ' .. origin .. ' {"position":' .. fmt(position)
     .. (meta == '' and '' or ',' .. meta) .. '}\\n' .. body)

@@ -142,6 +142,7 @@ export class BackendConnection {
         return this.refuse();
       }
       if (this.late >= MAX_LATE_REPLIES) {
+        this.flush();
         await new Promise<void>((resolve) => (this.lateRoom = resolve));
       }
       const replies = await this.run(batch.lines);
