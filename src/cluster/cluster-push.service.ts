@@ -8,10 +8,11 @@ import type { PushEvents } from '../events/push-events.service.js';
 import type { ReadinessService } from '../health/readiness.service.js';
 import type { AckTracker } from '../history/ack-tracker.service.js';
 import { envelope, type Frame, frameOf } from '../history/frame.js';
-import type {
-  Backlog,
-  Owed,
-  UidHistory,
+import {
+  type Backlog,
+  noBacklog,
+  type Owed,
+  type UidHistory,
 } from '../history/uid-history.service.js';
 import type { PushMetrics } from '../metrics/push-metrics.service.js';
 import type {
@@ -21,6 +22,7 @@ import type {
 import {
   PushService,
   type Recovery,
+  recoveringIds,
   type SendResult,
   type UidSend,
 } from '../push/push.service.js';
@@ -493,11 +495,7 @@ export class ClusterPushService
       this.markers.get(binding)?.();
       this.markers.delete(binding);
     }
-    return {
-      position: undefined,
-      recovered: recovery?.since === undefined ? undefined : false,
-      pushes: [],
-    };
+    return noBacklog(recovery?.since);
   }
 
   bindingRead(binding: number): void {
@@ -752,13 +750,11 @@ export class ClusterPushService
           : clients;
     this.write(written, frame, position, ack);
     if (ack && position !== undefined) {
-      const ids: string[] = [];
-      for (const client of written) {
-        if (client.recovers) {
-          ids.push(client.id);
-        }
-      }
-      this.reportTo(origin, { uid, position, ids, settles: true }, target.wait);
+      this.reportTo(
+        origin,
+        { uid, position, ids: recoveringIds(written), settles: true },
+        target.wait,
+      );
     }
   }
 

@@ -1,6 +1,10 @@
 import type { ChainableCommander } from 'ioredis';
 import type { PushConfig } from '../config/push-config.js';
-import type { Backlog, Owed } from '../history/uid-history.service.js';
+import {
+  type Backlog,
+  noBacklog,
+  type Owed,
+} from '../history/uid-history.service.js';
 import type { ClusterKeys } from './cluster-keys.js';
 import type { UidTarget } from './cluster-message.js';
 import { pushToUidScript } from './history-scripts.js';
@@ -116,8 +120,7 @@ export class RedisHistory {
       ),
     );
     if (reply === null) {
-      const recovered = since === undefined ? undefined : false;
-      return { position: undefined, recovered, pushes: [] };
+      return noBacklog(since);
     }
     const [last, recovered, entries] = reply as [string, 1 | 0 | -1, string[]];
     const pushes = entries.map(parseEntry);

@@ -38,6 +38,20 @@ export interface Backlog {
   pushes: Owed[];
 }
 
+/**
+ * The backlog of a binding with nothing kept for its uid: nothing owed, and a connection that
+ * asks to recover from `since` is told that it cannot.
+ */
+export function noBacklog<T extends Owed>(
+  since: number | undefined,
+): Backlog & { pushes: T[] } {
+  return {
+    position: undefined,
+    recovered: since === undefined ? undefined : false,
+    pushes: [],
+  };
+}
+
 type DropReason = 'expired' | 'uid_limit' | 'bytes_limit';
 
 /** What a dropped entry keeps of its push until the queue lets go of it: nothing. */
@@ -208,8 +222,7 @@ export class UidHistory implements OnModuleDestroy {
       }
     }
     if (log === undefined) {
-      const recovered = since === undefined ? undefined : false;
-      return { position: undefined, recovered, pushes: [] };
+      return noBacklog(since);
     }
     const recovered =
       since === undefined ? undefined : since >= log.floor && since <= log.last;

@@ -462,7 +462,8 @@ export class PushService implements GatewayApi {
   }
 }
 
-function recoveringIds(clients: Iterable<Client>): string[] {
+/** The ids of the clients that follow positions. */
+export function recoveringIds(clients: Iterable<Client>): string[] {
   const ids: string[] = [];
   for (const client of clients) {
     if (client.recovers) {
