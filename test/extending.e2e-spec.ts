@@ -8,7 +8,13 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { MessagePattern } from '@nestjs/microservices';
-import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import {
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  SubscribeMessage,
+  WebSocketGateway,
+} from '@nestjs/websockets';
+import { map, type Observable, of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { PushError } from '../src/common/errors/push.error.js';
 import { loadConfig } from '../src/config/load-config.js';
@@ -236,6 +242,42 @@ describe('extending Pushgate from an application', () => {
           },
         ],
       ]);
+    });
+  });
+
+  describe('an application gateway', () => {
+    /** What the gateway's hooks saw, in order. */
+    const seen: string[] = [];
+
+    @WebSocketGateway()
+    class ClockGateway implements OnGatewayConnection, OnGatewayDisconnect {
+      handleConnection(): void {
+        seen.push('connected');
+      }
+
+      handleDisconnect(): void {
+        seen.push('disconnected');
+      }
+
+      /** Answers with the last value of an observable: Nest's contract for a reply. */
+      @SubscribeMessage('time')
+      time(): Observable<{ type: string; n: number }> {
+        return of(1, 2, 3).pipe(map((n) => ({ type: 'tick', n })));
+      }
+    }
+
+    it("gets its connection hooks once each, and an observable's last value as the reply", async () => {
+      const { url } = await boot({
+        imports: [PushgateModule.forRoot(settings())],
+        providers: [ClockGateway],
+      });
+      const tab = await browser(url);
+      await tab.init('clock');
+      tab.send({ type: 'time' });
+      expect(await tab.nextNonPing()).toEqual({ type: 'tick', n: 3 });
+      await tab.close();
+
+      await expect.poll(() => seen).toEqual(['connected', 'disconnected']);
     });
   });
 

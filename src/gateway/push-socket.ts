@@ -1,6 +1,5 @@
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Observable } from 'rxjs';
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { CloseCode } from '../common/protocol/close-code.js';
@@ -58,8 +57,6 @@ export class PushSocket extends WebSocket implements ClientSocket {
   silentSweeps = 0;
   /** The message handlers of every gateway on this server, merged by the adapter. */
   handlers: MessageMappingProperties[] | undefined = undefined;
-  /** Nest's way to turn a handler's result into the reply, from the first gateway bound. */
-  transform: ((result: unknown) => Observable<unknown>) | undefined = undefined;
   /** Settles when every frame received so far has been handled. */
   handled: Promise<void> = SETTLED;
   /** Frames received and not handled yet. */

@@ -2,7 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { MessageMappingProperties } from '@nestjs/websockets';
-import { lastValueFrom, type Observable } from 'rxjs';
+import { isObservable, lastValueFrom } from 'rxjs';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { BinaryFrameError } from '../common/errors/binary-frame.error.js';
 import { RateLimitedError } from '../common/errors/rate-limited.error.js';
@@ -21,8 +21,6 @@ const OPEN = 1; // WebSocket.OPEN, without importing ws's runtime here
 
 /** Frames of one client that may wait for their turn before the socket stops being read. */
 const MAX_WAITING_FRAMES = 16;
-
-type Transform = (result: unknown) => Observable<unknown>;
 
 /**
  * Nest's `WsAdapter`, with Pushgate's rules at the edge: JSON text frames only, the `type` field
@@ -100,21 +98,31 @@ export class PushWsAdapter extends WsAdapter {
   /**
    * Replaces the base class's rxjs pipeline per connection with one plain listener. Several
    * gateways may share the server (an embedding application adds its own); their handlers are
-   * merged, so that "unknown type" means unknown to all of them.
+   * merged, so that "unknown type" means unknown to all of them. Nest's `transform` (an rxjs
+   * chain per message) is not kept: `handle` takes a handler's result the same way without it.
    */
   override bindMessageHandlers(
     socket: PushSocket,
     handlers: MessageMappingProperties[],
-    transform: Transform,
   ): void {
     if (socket.handlers !== undefined) {
       socket.handlers = socket.handlers.concat(handlers);
       return;
     }
     socket.handlers = handlers;
-    socket.transform = transform;
     socket.on('message', this.onMessage);
     socket.on('ping', this.onPing);
+  }
+
+  /**
+   * Nest's disconnect callback, as a plain listener: `once` would wrap it in two more objects for
+   * as long as the connection lives, and `close` fires only once anyway.
+   */
+  override bindClientDisconnect(
+    socket: PushSocket,
+    callback: (...args: unknown[]) => void,
+  ): void {
+    socket.on('close', callback);
   }
 
   /** Stops accepting, closes every client with 1001 and waits until all are gone. */
@@ -228,13 +236,12 @@ export class PushWsAdapter extends WsAdapter {
     if (handler === undefined) {
       return sendError(socket, new UnknownTypeError(event));
     }
-    // Nest's handler wrapper has already answered a failure through the exception filter.
-    const reply = await lastValueFrom(
-      socket.transform!(handler.callback(data, event)),
-      {
-        defaultValue: undefined,
-      },
-    );
+    // Nest's handler wrapper has already answered a failure through the exception filter. A
+    // handler may return a value, a promise or an observable, whose last value is the reply.
+    let reply: unknown = await handler.callback(data, event);
+    if (isObservable(reply)) {
+      reply = await lastValueFrom(reply, { defaultValue: undefined });
+    }
     if (reply != null) {
       socket.push(JSON.stringify(reply));
     }
