@@ -21,6 +21,9 @@ export interface Handshake {
   remoteAddress: string | undefined;
 }
 
+/** A gateway's handler as Nest binds it to one socket: it takes the message and its type. */
+export type MessageHandler = MessageMappingProperties['callback'];
+
 /** What every socket of one server shares; one reference per socket. */
 export interface SocketContext {
   /** Where each socket's client is registered; it is forgotten there the moment the server closes it. */
@@ -47,7 +50,9 @@ export class PushSocket extends WebSocket implements ClientSocket {
   address: string | undefined = undefined;
   /** Its allowance of messages, made at its first message. */
   messages: TokenBucket | undefined = undefined;
-  /** Its allowance of `init`s, made at its first `init`. */
+  /** Whether it has sent an `init`. */
+  initSeen = false;
+  /** Its allowance of `init`s, made at its second `init`. */
   inits: TokenBucket | undefined = undefined;
   /** Warned for going over the message rate, and not back under it for long enough since. */
   warned = false;
@@ -55,8 +60,8 @@ export class PushSocket extends WebSocket implements ClientSocket {
   refusals = 0;
   /** Heartbeat sweeps since the client last sent anything. */
   silentSweeps = 0;
-  /** The message handlers of every gateway on this server, merged by the adapter. */
-  handlers: MessageMappingProperties[] | undefined = undefined;
+  /** The message handlers of every gateway on this server, bound to this socket; see the adapter. */
+  handlers: MessageHandler[] | undefined = undefined;
   /** Settles when every frame received so far has been handled. */
   handled: Promise<void> = SETTLED;
   /** Frames received and not handled yet. */

@@ -29,6 +29,8 @@ const MAX_WAITING_FRAMES = 16;
  */
 export class PushWsAdapter extends WsAdapter {
   private readonly config: PushConfig;
+  /** Message type → index of its handler in each socket's `handlers`. */
+  private readonly slots = new Map<string, number>();
   private readonly gate: ConnectionGate;
   private readonly metrics: PushMetrics;
 
@@ -100,16 +102,29 @@ export class PushWsAdapter extends WsAdapter {
    * gateways may share the server (an embedding application adds its own); their handlers are
    * merged, so that "unknown type" means unknown to all of them. Nest's `transform` (an rxjs
    * chain per message) is not kept: `handle` takes a handler's result the same way without it.
+   *
+   * A socket keeps only its handlers' callbacks (Nest binds them to the socket); which message
+   * type is at which index is in `slots`, one table for all sockets. Nest binds every gateway's
+   * handlers to every connection in the same order, so the indexes of the first connection hold
+   * for all.
    */
   override bindMessageHandlers(
     socket: PushSocket,
     handlers: MessageMappingProperties[],
   ): void {
+    const offset = socket.handlers?.length ?? 0;
+    handlers.forEach(({ message }, index) => {
+      // The first gateway to subscribe to a type handles it.
+      if (!this.slots.has(message)) {
+        this.slots.set(message, offset + index);
+      }
+    });
+    const callbacks = handlers.map((handler) => handler.callback);
     if (socket.handlers !== undefined) {
-      socket.handlers = socket.handlers.concat(handlers);
+      socket.handlers = socket.handlers.concat(callbacks);
       return;
     }
-    socket.handlers = handlers;
+    socket.handlers = callbacks;
     socket.on('message', this.onMessage);
     socket.on('ping', this.onPing);
   }
@@ -232,13 +247,14 @@ export class PushWsAdapter extends WsAdapter {
       return;
     }
     const { event, data } = message;
-    const handler = socket.handlers?.find((h) => h.message === event);
+    const slot = this.slots.get(event);
+    const handler = slot === undefined ? undefined : socket.handlers?.[slot];
     if (handler === undefined) {
       return sendError(socket, new UnknownTypeError(event));
     }
     // Nest's handler wrapper has already answered a failure through the exception filter. A
     // handler may return a value, a promise or an observable, whose last value is the reply.
-    let reply: unknown = await handler.callback(data, event);
+    let reply: unknown = await handler(data, event);
     if (isObservable(reply)) {
       reply = await lastValueFrom(reply, { defaultValue: undefined });
     }
