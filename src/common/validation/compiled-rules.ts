@@ -12,9 +12,20 @@ type Metadata = ReturnType<
 interface Check {
   validateIf: ((object: object, value: unknown) => boolean) | undefined;
   each: boolean;
-  constraints: unknown[];
+  validate: (value: unknown, args: CheckArguments) => unknown;
+  /**
+   * What class-validator passes a constraint besides the value. One object per check, filled in
+   * for each call rather than made anew: validation is synchronous, and this is the hot path.
+   */
+  args: CheckArguments;
+}
+
+interface CheckArguments {
+  targetName: string;
   property: string;
-  validate: (value: unknown, args: object) => unknown;
+  object: object | undefined;
+  value: unknown;
+  constraints: unknown[];
 }
 
 interface PropertyRules {
@@ -68,7 +79,7 @@ function compile(dtoClass: new () => object): CompiledRules | null {
         metadata.type === ValidationTypes.CUSTOM_VALIDATION ||
         metadata.type === ValidationTypes.IS_DEFINED
       ) {
-        const checks = checksOf(metadata, storage);
+        const checks = checksOf(dtoClass, metadata, storage);
         if (checks === null) {
           return null;
         }
@@ -82,7 +93,7 @@ function compile(dtoClass: new () => object): CompiledRules | null {
   return (dto) => {
     for (const { name, conditions, checks } of properties) {
       const value = dto[name];
-      if (!conditions.every((condition) => condition(dto, value))) {
+      if (!holds(conditions, dto, value)) {
         continue;
       }
       for (const check of checks) {
@@ -96,7 +107,21 @@ function compile(dtoClass: new () => object): CompiledRules | null {
   };
 }
 
+function holds(
+  conditions: PropertyRules['conditions'],
+  dto: object,
+  value: unknown,
+): boolean {
+  for (const condition of conditions) {
+    if (!condition(dto, value)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 function checksOf(
+  dtoClass: new () => object,
   metadata: Metadata,
   storage: ReturnType<typeof getMetadataStorage>,
 ): Check[] | null {
@@ -111,9 +136,14 @@ function checksOf(
     checks.push({
       validateIf: metadata.validateIf,
       each: metadata.each,
-      constraints: metadata.constraints,
-      property: metadata.propertyName,
       validate: instance.validate.bind(instance),
+      args: {
+        targetName: dtoClass.name,
+        property: metadata.propertyName,
+        object: undefined,
+        value: undefined,
+        constraints: metadata.constraints,
+      },
     });
   }
   return checks;
@@ -128,26 +158,31 @@ function passes(
   if (check.validateIf !== undefined && !check.validateIf(dto, value)) {
     return true;
   }
-  const args = {
-    targetName: dto.constructor.name,
-    property: check.property,
-    object: dto,
-    value,
-    constraints: check.constraints,
-  };
-  const values =
-    check.each &&
-    (Array.isArray(value) || value instanceof Set || value instanceof Map)
-      ? [...(value instanceof Map ? value.values() : value)]
-      : [value];
-  for (const item of values) {
-    const result = check.validate(item, args);
-    if (result instanceof Promise) {
-      return undefined;
+  const { args } = check;
+  args.object = dto;
+  args.value = value;
+  try {
+    if (
+      check.each &&
+      (Array.isArray(value) || value instanceof Set || value instanceof Map)
+    ) {
+      for (const item of value instanceof Map ? value.values() : value) {
+        const valid = verdict(check.validate(item, args));
+        if (valid !== true) {
+          return valid;
+        }
+      }
+      return true;
     }
-    if (!result) {
-      return false;
-    }
+    return verdict(check.validate(value, args));
+  } finally {
+    // Not to keep the last message alive until the next one.
+    args.object = undefined;
+    args.value = undefined;
   }
-  return true;
+}
+
+/** A constraint's result as the compiled rules answer it: undefined when it is async. */
+function verdict(result: unknown): boolean | undefined {
+  return result instanceof Promise ? undefined : Boolean(result);
 }

@@ -42,9 +42,17 @@ export function IsName({ each = false } = {}): PropertyDecorator {
   };
 }
 
+/** Each DTO class's name fields, read once from its metadata (complete once the class is defined). */
+const nameFields = new WeakMap<object, readonly NameField[]>();
+
 /** Turns the numbers in a DTO's name fields into their decimal strings, before validation. */
 export function normalizeNames(dto: object): void {
-  const fields: NameField[] = Reflect.getMetadata(NAME_FIELDS, dto) ?? [];
+  const prototype = Object.getPrototypeOf(dto) as object;
+  let fields = nameFields.get(prototype);
+  if (fields === undefined) {
+    fields = (Reflect.getMetadata(NAME_FIELDS, dto) as NameField[]) ?? [];
+    nameFields.set(prototype, fields);
+  }
   const values = dto as Record<string, unknown>;
   for (const { key, each } of fields) {
     const value = values[key];
