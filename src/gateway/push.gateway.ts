@@ -1,4 +1,4 @@
-import { Inject, Logger, UseFilters, UsePipes } from '@nestjs/common';
+import { Inject, Logger, UseFilters } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -44,7 +44,6 @@ const MAX_REFUSALS = 3;
  */
 @WebSocketGateway()
 @UseFilters(WsErrorFilter)
-@UsePipes(PushValidationPipe)
 export class PushGateway
   implements OnGatewayInit<WebSocketServer>, OnGatewayConnection<PushSocket>
 {
@@ -113,7 +112,7 @@ export class PushGateway
   @SubscribeMessage(ClientMessage.Init)
   async init(
     @ConnectedSocket() socket: PushSocket,
-    @MessageBody() message: InitDto,
+    @MessageBody(PushValidationPipe) message: InitDto,
   ): Promise<undefined> {
     const { client, handshake } = socket;
     const uid = message.task_id;
@@ -160,7 +159,7 @@ export class PushGateway
   @SubscribeMessage(ClientMessage.Ack)
   ack(
     @ConnectedSocket() socket: PushSocket,
-    @MessageBody() { position }: AckDto,
+    @MessageBody(PushValidationPipe) { position }: AckDto,
   ): void {
     this.push.acknowledge(socket.client, position);
   }
