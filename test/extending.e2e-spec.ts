@@ -264,6 +264,13 @@ describe('extending Pushgate from an application', () => {
       time(): Observable<{ type: string; n: number }> {
         return of(1, 2, 3).pipe(map((n) => ({ type: 'tick', n })));
       }
+
+      /** The same, from an async handler. */
+      @SubscribeMessage('later')
+      async later(): Promise<Observable<{ type: string }>> {
+        await new Promise((resolve) => setImmediate(resolve));
+        return of({ type: 'later_ok' });
+      }
     }
 
     it("gets its connection hooks once each, and an observable's last value as the reply", async () => {
@@ -275,6 +282,8 @@ describe('extending Pushgate from an application', () => {
       await tab.init('clock');
       tab.send({ type: 'time' });
       expect(await tab.nextNonPing()).toEqual({ type: 'tick', n: 3 });
+      tab.send({ type: 'later' });
+      expect(await tab.nextNonPing()).toEqual({ type: 'later_ok' });
       await tab.close();
 
       await expect.poll(() => seen).toEqual(['connected', 'disconnected']);
@@ -297,6 +306,24 @@ describe('extending Pushgate from an application', () => {
         }),
       ).rejects.toThrow(
         'GreedyGateway.init subscribes to "init", which Pushgate reserves',
+      );
+    });
+
+    it('refuses to start when an application gateway asks for a WebSocket of its own', async () => {
+      @WebSocketGateway({ path: '/admin' })
+      class AdminGateway {
+        @SubscribeMessage('stats')
+        stats() {
+          return 'stats';
+        }
+      }
+      await expect(
+        boot({
+          imports: [PushgateModule.forRoot(settings())],
+          providers: [AdminGateway],
+        }),
+      ).rejects.toThrow(
+        `a gateway asks for a WebSocket server on path "/admin": Pushgate's adapter serves one`,
       );
     });
 

@@ -50,8 +50,8 @@ export class PushSocket extends WebSocket implements ClientSocket {
   address: string | undefined = undefined;
   /** Its allowance of messages, made at its first message. */
   messages: TokenBucket | undefined = undefined;
-  /** Whether it has sent an `init`. */
-  initSeen = false;
+  /** When it sent its first `init`, from `performance.now()`. */
+  firstInitAt: number | undefined = undefined;
   /** Its allowance of `init`s, made at its second `init`. */
   inits: TokenBucket | undefined = undefined;
   /** Warned for going over the message rate, and not back under it for long enough since. */

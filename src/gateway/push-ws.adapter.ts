@@ -54,7 +54,18 @@ export class PushWsAdapter extends WsAdapter {
     };
   }
 
+  /**
+   * The one WebSocket server, on the application's HTTP server at `/`. A gateway declared with a
+   * port or a path of its own is refused at start-up: its sockets would miss what Pushgate sets up
+   * per connection, and `slots` is one table for one server.
+   */
   override create(port: number, options: Record<string, unknown> = {}) {
+    const path = options.path ?? '/';
+    if (port !== 0 || (path !== '/' && path !== '')) {
+      throw new Error(
+        `a gateway asks for a WebSocket server on ${port === 0 ? '' : `port ${port}, `}path "${String(path)}": Pushgate's adapter serves one, at "/" on PUSH_WS_PORT. Declare application gateways with @WebSocketGateway() so that they share its connections (see docs/extending.md)`,
+      );
+    }
     return super.create(port, {
       ...options,
       WebSocket: PushSocket,
@@ -105,8 +116,8 @@ export class PushWsAdapter extends WsAdapter {
    *
    * A socket keeps only its handlers' callbacks (Nest binds them to the socket); which message
    * type is at which index is in `slots`, one table for all sockets. Nest binds every gateway's
-   * handlers to every connection in the same order, so the indexes of the first connection hold
-   * for all.
+   * handlers to every connection of the server in the same order, so the indexes of the first
+   * connection hold for all (there is one server: see `create`).
    */
   override bindMessageHandlers(
     socket: PushSocket,

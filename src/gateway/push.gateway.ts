@@ -166,25 +166,21 @@ export class PushGateway
 
   /**
    * Whether an `init` is within the connection's allowance. A full allowance always holds the
-   * first, and most connections send only that one: the bucket is made at the second, with the
-   * first one's token taken from it (the refill between the two is not counted, which errs on
-   * the strict side).
+   * first, and most connections send only that one: the bucket is made at the second, as the
+   * first left it.
    */
   private withinInitRate(socket: PushSocket): boolean {
-    if (!socket.initSeen) {
-      socket.initSeen = true;
+    const now = performance.now();
+    if (socket.firstInitAt === undefined) {
+      socket.firstInitAt = now;
       return true;
     }
-    const now = performance.now();
-    if (socket.inits === undefined) {
-      const { maxInitsPerMinute } = this.config;
-      socket.inits = new TokenBucket(
-        maxInitsPerMinute / 60,
-        maxInitsPerMinute,
-        now,
-      );
-      socket.inits.take(now);
-    }
+    const { maxInitsPerMinute } = this.config;
+    socket.inits ??= TokenBucket.afterOne(
+      maxInitsPerMinute / 60,
+      maxInitsPerMinute,
+      socket.firstInitAt,
+    );
     return socket.inits.take(now);
   }
 

@@ -45,4 +45,14 @@ describe(TokenBucket, () => {
       expect(bucket.isFull(100)).toBe(true);
     });
   });
+
+  describe('afterOne', () => {
+    it('gives the first event back its token at the rate, as if made before it', () => {
+      // One init a minute: the second needs the first's token back, a minute after the first.
+      const lazy = TokenBucket.afterOne(1 / 60, 1, 1000);
+      expect(lazy.take(30_000)).toBe(false);
+      expect(lazy.take(61_000)).toBe(true);
+      expect(lazy.take(61_000)).toBe(false);
+    });
+  });
 });

@@ -16,6 +16,16 @@ export class TokenBucket {
     this.at = now;
   }
 
+  /**
+   * The bucket as one event at `at` left it: for a caller that lets the first event through
+   * without a bucket (a full bucket always holds one) and makes it only when a second comes.
+   */
+  static afterOne(perSecond: number, burst: number, at: number): TokenBucket {
+    const bucket = new TokenBucket(perSecond, burst, at);
+    bucket.take(at);
+    return bucket;
+  }
+
   /** Takes a token; false when there is none (the event is over the rate). */
   take(now: number): boolean {
     this.refill(now);

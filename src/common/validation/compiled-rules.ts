@@ -158,7 +158,10 @@ function passes(
   if (check.validateIf !== undefined && !check.validateIf(dto, value)) {
     return true;
   }
+  // A constraint may validate another message with the same rules: its arguments are put back.
   const { args } = check;
+  const outerObject = args.object;
+  const outerValue = args.value;
   args.object = dto;
   args.value = value;
   try {
@@ -176,9 +179,9 @@ function passes(
     }
     return verdict(check.validate(value, args));
   } finally {
-    // Not to keep the last message alive until the next one.
-    args.object = undefined;
-    args.value = undefined;
+    // At the outermost call, this also lets go of the message.
+    args.object = outerObject;
+    args.value = outerValue;
   }
 }
 
