@@ -60,10 +60,10 @@ export class PushWsAdapter extends WsAdapter {
    * per connection, and `slots` is one table for one server.
    */
   override create(port: number, options: Record<string, unknown> = {}) {
-    const path = options.path ?? '/';
+    const path = (options.path as string | undefined) ?? '/';
     if (port !== 0 || (path !== '/' && path !== '')) {
       throw new Error(
-        `a gateway asks for a WebSocket server on ${port === 0 ? '' : `port ${port}, `}path "${String(path)}": Pushgate's adapter serves one, at "/" on PUSH_WS_PORT. Declare application gateways with @WebSocketGateway() so that they share its connections (see docs/extending.md)`,
+        `a gateway asks for a WebSocket server on ${port === 0 ? '' : `port ${port}, `}path "${path}": Pushgate's adapter serves one, at "/" on PUSH_WS_PORT. Declare application gateways with @WebSocketGateway() so that they share its connections (see docs/extending.md)`,
       );
     }
     return super.create(port, {
