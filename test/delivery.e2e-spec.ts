@@ -34,6 +34,21 @@ describe('no push lost to a race or a reconnect', () => {
     return { client, answer };
   }
 
+  /** Drops a tab without a close frame, waits until the server has seen it, then pushes to `uid`. */
+  async function dropThenPush(
+    client: WsClient,
+    backend: LineClient,
+    uid: string,
+    messages: readonly string[],
+  ): Promise<void> {
+    client.socket.terminate();
+    await client.closed;
+    await sleep(100); // the server sees the drop
+    for (const message of messages) {
+      await backend.send({ type: 'sendToUid', uid, message });
+    }
+  }
+
   /** Everything a client receives within `ms`, pings left out. */
   async function drain(client: WsClient, ms = 200): Promise<Json[]> {
     const received: Json[] = [];
@@ -84,12 +99,7 @@ describe('no push lost to a race or a reconnect', () => {
       const { client: before } = await init(wsUrl, 'u');
       await backend.send({ type: 'sendToUid', uid: 'u', message: 'm0' });
       expect(await before.nextNonPing()).toBe('m0');
-      before.socket.terminate();
-      await before.closed;
-      await sleep(100); // the server sees the drop
-      for (const message of ['m1', 'm2', 'm3']) {
-        await backend.send({ type: 'sendToUid', uid: 'u', message });
-      }
+      await dropThenPush(before, backend, 'u', ['m1', 'm2', 'm3']);
       await sleep(2000);
       const { client: after } = await init(wsUrl, 'u');
       await backend.send({ type: 'sendToUid', uid: 'u', message: 'm4' });
@@ -228,12 +238,7 @@ describe('no push lost to a race or a reconnect', () => {
       await backend.send({ type: 'sendToUid', uid: 'u', message: 'm0' });
       const seen = (await tab1.next()).position;
       expect(seen).toBe(answer.position + 1);
-      tab1.socket.terminate();
-      await tab1.closed;
-      await sleep(100);
-      for (const message of ['m1', 'm2']) {
-        await backend.send({ type: 'sendToUid', uid: 'u', message });
-      }
+      await dropThenPush(tab1, backend, 'u', ['m1', 'm2']);
       await sleep(2000);
       const { client: back, answer: again } = await init(wsUrl, 'u', {
         since: seen,
@@ -258,12 +263,7 @@ describe('no push lost to a race or a reconnect', () => {
       const { client: first, answer } = await init(wsUrl, 'u', {
         recover: true,
       });
-      first.socket.terminate();
-      await first.closed;
-      await sleep(100);
-      for (const message of ['m1', 'm2', 'm3']) {
-        await backend.send({ type: 'sendToUid', uid: 'u', message });
-      }
+      await dropThenPush(first, backend, 'u', ['m1', 'm2', 'm3']);
       const { client: back, answer: again } = await init(wsUrl, 'u', {
         since: answer.position,
       });
@@ -295,12 +295,7 @@ describe('no push lost to a race or a reconnect', () => {
       const { client: first, answer } = await init(wsUrl, 'u', {
         recover: true,
       });
-      first.socket.terminate();
-      await first.closed;
-      await sleep(100);
-      for (const message of ['m1', 'm2', 'm3']) {
-        await backend.send({ type: 'sendToUid', uid: 'u', message });
-      }
+      await dropThenPush(first, backend, 'u', ['m1', 'm2', 'm3']);
       // Cut as soon as init_ok arrives, before reading what follows it.
       const { client: cut, answer: cutAt } = await init(wsUrl, 'u', {
         since: answer.position,
