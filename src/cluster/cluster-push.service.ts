@@ -28,7 +28,7 @@ import {
 } from '../push/push.service.js';
 import { Receipt, sendResult } from '../push/receipt.js';
 import type { Client, Session } from '../registry/client.js';
-import type { UidRegistry } from '../registry/uid-registry.service.js';
+import { sizeOf, type UidRegistry } from '../registry/uid-registry.service.js';
 import { ChannelSubscriptions } from './channel-subscriptions.js';
 import {
   type BusReceiver,
@@ -976,7 +976,7 @@ export class ClusterPushService
     for (const uid of list) {
       const clients = this.registry.clientsOf(uid);
       if (clients !== undefined) {
-        here += clients.size;
+        here += sizeOf(clients);
         this.write(notRecovering(clients), frame);
       }
     }

@@ -10,7 +10,7 @@ import type { Client } from '../registry/client.js';
 export function groupCopyRecipients(
   groups: readonly string[],
   index: number,
-  membersOf: (group: string) => ReadonlySet<Client> | undefined,
+  membersOf: (group: string) => Iterable<Client> | undefined,
   exclude: readonly string[] = [],
 ): Client[] {
   const members = membersOf(groups[index] ?? '');

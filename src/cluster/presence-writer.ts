@@ -1,6 +1,6 @@
 import type { Client } from '../registry/client.js';
 import type { RegistryObserver } from '../registry/registry-observer.js';
-import type { UidRegistry } from '../registry/uid-registry.service.js';
+import { sizeOf, type UidRegistry } from '../registry/uid-registry.service.js';
 import type { ChannelSubscriptions } from './channel-subscriptions.js';
 import type { ClusterKeys } from './cluster-keys.js';
 import { TurnBatch } from './turn-batch.js';
@@ -57,7 +57,7 @@ export class PresenceWriter implements RegistryObserver {
     }
     const uid = client.uid!;
     this.write(['sadd', this.keys.uid(uid), client.id]);
-    if (this.registry.clientsOf(uid)?.size === 1) {
+    if (sizeOf(this.registry.clientsOf(uid)) === 1) {
       this.write(['sadd', this.keys.nodeUids(this.node), uid]);
       this.subscriptions.want(this.keys.uidChannel(uid));
     }
@@ -71,7 +71,7 @@ export class PresenceWriter implements RegistryObserver {
 
   joined(client: Client, group: string): void {
     this.write(['sadd', this.keys.group(group), client.id]);
-    if (this.registry.membersOf(group)?.size === 1) {
+    if (sizeOf(this.registry.membersOf(group)) === 1) {
       this.write(['sadd', this.keys.nodeGroups(this.node), group]);
       this.subscriptions.want(this.keys.groupChannel(group));
     }

@@ -12,7 +12,7 @@ import {
 } from '../history/uid-history.service.js';
 import type { Client, Session } from '../registry/client.js';
 import { mergeSession } from '../registry/merge-session.js';
-import { UidRegistry } from '../registry/uid-registry.service.js';
+import { sizeOf, UidRegistry } from '../registry/uid-registry.service.js';
 import type {
   GatewayApi,
   SendToAllOptions,
@@ -277,7 +277,7 @@ export class PushService implements GatewayApi {
   }
 
   async getClientCountByGroup(group: string): Promise<number> {
-    return this.registry.membersOf(group)?.size ?? 0;
+    return sizeOf(this.registry.membersOf(group));
   }
 
   async getUidListByGroup(group: string): Promise<string[]> {
@@ -441,7 +441,7 @@ export class PushService implements GatewayApi {
   /** The union of the connections found under each key: a connection appears once. */
   protected collect(
     keys: readonly string[],
-    lookup: (key: string) => ReadonlySet<Client> | undefined,
+    lookup: (key: string) => Iterable<Client> | undefined,
   ): Set<Client> {
     const clients = new Set<Client>();
     for (const key of keys) {

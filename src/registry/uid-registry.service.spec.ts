@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientSocket } from './client.js';
 import type { RegistryObserver } from './registry-observer.js';
-import { UidRegistry } from './uid-registry.service.js';
+import { sizeOf, UidRegistry } from './uid-registry.service.js';
 
 const socket = (): ClientSocket => ({
   push: () => undefined,
@@ -66,12 +66,45 @@ describe(UidRegistry, () => {
       expect([...registry.clientsOf('old')!]).toEqual([staying]);
     });
 
+    it('keeps a uid with many connections, whatever their number', () => {
+      const registry = new UidRegistry();
+      const clients = Array.from({ length: 20 }, () => registry.add(socket()));
+      for (const client of clients) {
+        registry.bind(client, 'u');
+      }
+      expect(new Set(registry.clientsOf('u'))).toEqual(new Set(clients));
+      for (const client of clients.slice(5)) {
+        registry.remove(client);
+      }
+      expect(new Set(registry.clientsOf('u'))).toEqual(
+        new Set(clients.slice(0, 5)),
+      );
+      for (const client of clients.slice(0, 5)) {
+        registry.remove(client);
+      }
+      expect(registry.clientsOf('u')).toBeUndefined();
+    });
+
+    it('lets a caller iterating a uid remove connections without skipping any', () => {
+      const registry = new UidRegistry();
+      const clients = Array.from({ length: 3 }, () => registry.add(socket()));
+      for (const client of clients) {
+        registry.bind(client, 'u');
+      }
+      const seen = [];
+      for (const client of registry.clientsOf('u')!) {
+        seen.push(client);
+        registry.remove(client); // as a push does that closes a slow client
+      }
+      expect(seen).toEqual(clients);
+    });
+
     it('does nothing when bound again to the same uid', () => {
       const registry = new UidRegistry();
       const client = registry.add(socket());
       registry.bind(client, 'u');
       registry.bind(client, 'u');
-      expect(registry.clientsOf('u')?.size).toBe(1);
+      expect(sizeOf(registry.clientsOf('u'))).toBe(1);
     });
   });
 
@@ -135,7 +168,7 @@ describe(UidRegistry, () => {
       registry.join(b, 'g');
       expect(registry.leave(a, 'g')).toBe(false);
       expect(registry.leave(a, 'nowhere')).toBe(false);
-      expect(registry.membersOf('g')?.size).toBe(1);
+      expect(sizeOf(registry.membersOf('g'))).toBe(1);
     });
   });
 
@@ -274,18 +307,19 @@ describe(UidRegistry, () => {
 
     it('lets the observer see the registry as the change left it', () => {
       const registry = new UidRegistry();
-      const sizes: Array<number | undefined> = [];
+      const sizes: number[] = [];
       registry.attach('n', {
         ...recorder().observer,
-        bound: (client) => sizes.push(registry.clientsOf(client.uid!)?.size),
-        removed: (client) => sizes.push(registry.clientsOf(client.uid!)?.size),
+        bound: (client) => sizes.push(sizeOf(registry.clientsOf(client.uid!))),
+        removed: (client) =>
+          sizes.push(sizeOf(registry.clientsOf(client.uid!))),
       });
       const [a, b] = [registry.add(socket()), registry.add(socket())];
       registry.bind(a, 'u');
       registry.bind(b, 'u');
       registry.remove(a);
       registry.remove(b);
-      expect(sizes).toEqual([1, 2, 1, undefined]);
+      expect(sizes).toEqual([1, 2, 1, 0]);
     });
 
     it('must come before the first connection', () => {

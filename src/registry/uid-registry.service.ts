@@ -4,6 +4,27 @@ import { Client, type ClientSocket } from './client.js';
 import type { RegistryObserver } from './registry-observer.js';
 
 /**
+ * The connections of one uid or group. Most uids have one or two: a small entry is an array of
+ * them, about 60 bytes where a Set would take 200; past `MAX_LISTED` it becomes a Set, which keeps
+ * every change O(1). Arrays are replaced, never changed, so that a caller iterating one (a push
+ * that closes a slow client, say) sees it whole.
+ */
+export type ClientList = readonly Client[] | ReadonlySet<Client>;
+
+const MAX_LISTED = 8;
+
+type Entry = readonly Client[] | Set<Client>;
+
+/** How many connections a list holds; 0 for none. */
+export function sizeOf(list: ClientList | undefined): number {
+  return list === undefined
+    ? 0
+    : list instanceof Set
+      ? list.size
+      : (list as readonly Client[]).length;
+}
+
+/**
  * Which connections are open, which uid each is bound to and which groups each has joined: many
  * connections per uid and per group, at most one uid per connection. Every change is O(1) (a
  * removed connection costs one step per group it was in) and leaves nothing behind; a uid or a
@@ -13,8 +34,8 @@ import type { RegistryObserver } from './registry-observer.js';
 @Injectable()
 export class UidRegistry {
   private readonly clients = new Map<string, Client>();
-  private readonly uids = new Map<string, Set<Client>>();
-  private readonly groups = new Map<string, Set<Client>>();
+  private readonly uids = new Map<string, Entry>();
+  private readonly groups = new Map<string, Entry>();
   /** Random per process, so that an id a backend kept from before a restart matches nobody. */
   private idPrefix = randomBytes(4).toString('hex');
   private sequence = 0;
@@ -115,7 +136,7 @@ export class UidRegistry {
     }
     this.groups.delete(group);
     this.observer?.ungrouped(group, [...members]);
-    return members.size;
+    return sizeOf(members);
   }
 
   get(clientId: string): Client | undefined {
@@ -123,12 +144,12 @@ export class UidRegistry {
   }
 
   /** The connections bound to `uid`, or `undefined` when there are none. */
-  clientsOf(uid: string): ReadonlySet<Client> | undefined {
+  clientsOf(uid: string): ClientList | undefined {
     return this.uids.get(uid);
   }
 
   /** The connections in `group`, or `undefined` when there are none. */
-  membersOf(group: string): ReadonlySet<Client> | undefined {
+  membersOf(group: string): ClientList | undefined {
     return this.groups.get(group);
   }
 
@@ -153,24 +174,36 @@ export class UidRegistry {
   }
 }
 
-function addTo(index: Map<string, Set<Client>>, key: string, client: Client) {
-  let entry = index.get(key);
+function addTo(index: Map<string, Entry>, key: string, client: Client) {
+  const entry = index.get(key);
   if (entry === undefined) {
-    entry = new Set();
-    index.set(key, entry);
+    index.set(key, [client]);
+  } else if (entry instanceof Set) {
+    entry.add(client);
+  } else if (entry.length < MAX_LISTED) {
+    index.set(key, [...entry, client]);
+  } else {
+    index.set(key, new Set(entry).add(client));
   }
-  entry.add(client);
 }
 
-/** Removes the client from the key's set, and the key once its set is empty. */
-function deleteFrom(
-  index: Map<string, Set<Client>>,
-  key: string,
-  client: Client,
-) {
+/** Removes the client from the key's list, and the key once its list is empty. */
+function deleteFrom(index: Map<string, Entry>, key: string, client: Client) {
   const entry = index.get(key);
-  entry?.delete(client);
-  if (entry?.size === 0) {
+  if (entry === undefined) {
+    return;
+  }
+  if (entry instanceof Set) {
+    entry.delete(client);
+    if (entry.size === 0) {
+      index.delete(key);
+    }
+    return;
+  }
+  const rest = entry.filter((other) => other !== client);
+  if (rest.length === 0) {
     index.delete(key);
+  } else if (rest.length < entry.length) {
+    index.set(key, rest);
   }
 }
