@@ -52,4 +52,19 @@ describe(ConnectionGate, () => {
   it('does not count addresses when the per-address limit is off', () => {
     expect(gate({ maxConnectionsPerIp: 0 }).countsAddresses).toBe(false);
   });
+
+  it('tells when the last open connection has closed (shutdown waits for it)', async () => {
+    const counting = gate({});
+    await counting.noneOpen(); // none open: at once
+    counting.opened('10.0.0.1');
+    counting.opened('10.0.0.2');
+    let drained = false;
+    const waiting = counting.noneOpen().then(() => (drained = true));
+    counting.closed('10.0.0.1');
+    await Promise.resolve();
+    expect(drained).toBe(false);
+    counting.closed('10.0.0.2');
+    await waiting;
+    expect(drained).toBe(true);
+  });
 });

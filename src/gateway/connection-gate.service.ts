@@ -19,6 +19,8 @@ export class ConnectionGate {
   private readonly origins: ReadonlySet<string> | undefined;
   private readonly perAddress = new Map<string, number>();
   private open = 0;
+  /** Called once no connection is open: see `noneOpen`. */
+  private whenNoneOpen: Array<() => void> = [];
 
   constructor(private readonly config: PushConfig) {
     const origins = config.allowedOrigins
@@ -77,8 +79,17 @@ export class ConnectionGate {
     }
   }
 
+  /** Resolves once every connection has closed. */
+  noneOpen(): Promise<void> {
+    return this.open === 0
+      ? Promise.resolve()
+      : new Promise((resolve) => this.whenNoneOpen.push(resolve));
+  }
+
   closed(address: string | undefined): void {
-    this.open--;
+    if (--this.open === 0) {
+      this.whenNoneOpen.splice(0).forEach((resolve) => resolve());
+    }
     if (address !== undefined) {
       const left = (this.perAddress.get(address) ?? 1) - 1;
       if (left === 0) {

@@ -3,6 +3,7 @@ import { WebSocket } from 'ws';
 import type { ServerMessage } from '../common/protocol/server-messages.js';
 import { PushConfig } from '../config/push-config.js';
 import { CloseCode } from '../common/protocol/close-code.js';
+import { UidRegistry } from '../registry/uid-registry.service.js';
 import type { PushSocket } from './push-socket.js';
 
 const PING = JSON.stringify({ type: 'ping' } satisfies ServerMessage<'ping'>);
@@ -16,13 +17,13 @@ const PING = JSON.stringify({ type: 'ping' } satisfies ServerMessage<'ping'>);
 export class HeartbeatService implements OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly config: PushConfig) {}
+  constructor(
+    private readonly config: PushConfig,
+    private readonly registry: UidRegistry,
+  ) {}
 
-  start(sockets: ReadonlySet<PushSocket>): void {
-    this.timer = setInterval(
-      () => this.sweep(sockets),
-      this.config.pingIntervalMs,
-    );
+  start(): void {
+    this.timer = setInterval(() => this.sweep(), this.config.pingIntervalMs);
     this.timer.unref();
   }
 
@@ -30,9 +31,11 @@ export class HeartbeatService implements OnModuleDestroy {
     clearInterval(this.timer);
   }
 
-  private sweep(sockets: ReadonlySet<PushSocket>): void {
+  /** Every open connection is in the registry: the server forgets one the moment it closes it. */
+  private sweep(): void {
     const limit = this.config.pingLimit;
-    for (const socket of sockets) {
+    for (const { socket: client } of this.registry.allClients()) {
+      const socket = client as PushSocket;
       if (socket.readyState !== WebSocket.OPEN) {
         continue;
       }

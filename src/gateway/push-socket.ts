@@ -10,7 +10,6 @@ import type { PushConfig } from '../config/push-config.js';
 import type { PushService } from '../push/push.service.js';
 import type { UidRegistry } from '../registry/uid-registry.service.js';
 import type { ConnectionGate } from './connection-gate.service.js';
-import type { TokenBucket } from './token-bucket.js';
 import { textFrame } from './text-frame.js';
 
 /** What is kept of the HTTP request that opened a WebSocket: enough to decide about the connection. */
@@ -48,12 +47,10 @@ export class PushSocket extends WebSocket implements ClientSocket {
   tcp!: Duplex;
   /** The remote address, kept when connections are counted per address. */
   address: string | undefined = undefined;
-  /** Its allowance of messages, made at its first message. */
-  messages: TokenBucket | undefined = undefined;
-  /** When it sent its first `init`, from `performance.now()`. */
-  firstInitAt: number | undefined = undefined;
-  /** Its allowance of `init`s, made at its second `init`. */
-  inits: TokenBucket | undefined = undefined;
+  /** When its allowance of messages is full again (see `RateLimit`), on `performance.now()`'s clock. */
+  messagesFullAt = 0;
+  /** When its allowance of `init`s is full again. */
+  initsFullAt = 0;
   /** Warned for going over the message rate, and not back under it for long enough since. */
   warned = false;
   /** Refused bindings in a row. */

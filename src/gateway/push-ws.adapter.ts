@@ -11,11 +11,12 @@ import { CloseCode } from '../common/protocol/close-code.js';
 import { SHUTDOWN_PHASE_MS } from '../common/shutdown.js';
 import { PushConfig } from '../config/push-config.js';
 import { PushMetrics } from '../metrics/push-metrics.service.js';
+import { UidRegistry } from '../registry/uid-registry.service.js';
 import { ConnectionGate } from './connection-gate.service.js';
 import { parseClientMessage } from './parse-client-message.js';
 import { PushSocket, SETTLED } from './push-socket.js';
+import { RateLimit } from './rate-limit.js';
 import { sendError } from './send-error.js';
-import { TokenBucket } from './token-bucket.js';
 
 const OPEN = 1; // WebSocket.OPEN, without importing ws's runtime here
 
@@ -33,12 +34,20 @@ export class PushWsAdapter extends WsAdapter {
   private readonly slots = new Map<string, number>();
   private readonly gate: ConnectionGate;
   private readonly metrics: PushMetrics;
+  private readonly registry: UidRegistry;
+  /** `PUSH_MAX_MESSAGES_PER_SEC`, in bursts of `PUSH_MAX_MESSAGES_BURST`. */
+  private readonly messageRate: RateLimit;
 
   constructor(app: INestApplicationContext) {
     super(app, { messageParser: parseClientMessage });
     this.config = app.get(PushConfig);
     this.gate = app.get(ConnectionGate);
     this.metrics = app.get(PushMetrics);
+    this.registry = app.get(UidRegistry);
+    this.messageRate = new RateLimit(
+      this.config.maxMessagesPerSecond,
+      this.config.maxMessagesBurst,
+    );
     const receive = (socket: PushSocket, frame: Buffer, isBinary: boolean) =>
       this.receive(socket, frame, isBinary);
     this.onMessage = function (frame, isBinary) {
@@ -92,6 +101,9 @@ export class PushWsAdapter extends WsAdapter {
       closeTimeout: SHUTDOWN_PHASE_MS,
       // Pings are answered by `onPing`, within the client's rate and its unsent limit.
       autoPong: false,
+      // The registry knows every open connection; a second set of them would cost memory and
+      // time on every connection.
+      clientTracking: false,
     }) as WebSocketServer;
   }
 
@@ -151,15 +163,16 @@ export class PushWsAdapter extends WsAdapter {
     socket.on('close', callback);
   }
 
-  /** Stops accepting, closes every client with 1001 and waits until all are gone. */
+  /**
+   * Stops accepting, closes every client with 1001 and waits until all are gone (the gate counts
+   * connections until their close handshake ends; the registry forgets them when it begins).
+   */
   override async close(server: WebSocketServer): Promise<void> {
-    const closed = new Promise<void>((resolve) =>
-      server.close(() => resolve()),
-    );
-    for (const socket of server.clients) {
+    server.close();
+    for (const { socket } of this.registry.allClients()) {
       socket.close(CloseCode.GoingAway, 'server shutting down');
     }
-    await closed;
+    await this.gate.noneOpen();
   }
 
   // Listeners shared by every socket (`this` in them is the socket): per-connection closures
@@ -213,16 +226,12 @@ export class PushWsAdapter extends WsAdapter {
    */
   private withinRate(socket: PushSocket): boolean {
     const now = performance.now();
-    const { maxMessagesPerSecond, maxMessagesBurst } = this.config;
-    socket.messages ??= new TokenBucket(
-      maxMessagesPerSecond,
-      maxMessagesBurst,
-      now,
-    );
-    if (socket.warned && socket.messages.isFull(now)) {
+    if (socket.warned && this.messageRate.isFull(socket.messagesFullAt, now)) {
       socket.warned = false;
     }
-    if (socket.messages.take(now)) {
+    const fullAt = this.messageRate.take(socket.messagesFullAt, now);
+    if (fullAt !== undefined) {
+      socket.messagesFullAt = fullAt;
       return true;
     }
     if (socket.warned) {
@@ -233,7 +242,7 @@ export class PushWsAdapter extends WsAdapter {
       sendError(
         socket,
         new RateLimitedError(
-          `more than ${maxMessagesPerSecond} messages a second (PUSH_MAX_MESSAGES_PER_SEC); this one was dropped, and the next too many closes the connection`,
+          `more than ${this.config.maxMessagesPerSecond} messages a second (PUSH_MAX_MESSAGES_PER_SEC); this one was dropped, and the next too many closes the connection`,
         ),
       );
     }

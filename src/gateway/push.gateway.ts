@@ -30,7 +30,7 @@ import { InitDto } from './dto/init.dto.js';
 import { HeartbeatService } from './heartbeat.service.js';
 import type { PushSocket, SocketContext } from './push-socket.js';
 import { sendError } from './send-error.js';
-import { TokenBucket } from './token-bucket.js';
+import { RateLimit } from './rate-limit.js';
 import { WsErrorFilter } from './ws-error.filter.js';
 
 /** Refused bindings in a row after which a connection is closed (4401). */
@@ -51,6 +51,8 @@ export class PushGateway
   private readonly context: SocketContext;
   /** Who must agree before `init` binds a uid, in order. */
   private readonly guards: BindGuard[];
+  /** `PUSH_MAX_INITS_PER_MIN` per connection. */
+  private readonly initRate: RateLimit;
 
   constructor(
     private readonly registry: UidRegistry,
@@ -64,13 +66,17 @@ export class PushGateway
     metrics: PushMetrics,
   ) {
     this.context = { registry, events, metrics, gate, config, push };
+    this.initRate = new RateLimit(
+      config.maxInitsPerMinute / 60,
+      config.maxInitsPerMinute,
+    );
     this.guards = [jwt.enabled ? jwt : null, bindGuard].filter(
       (guard): guard is BindGuard => guard !== null,
     );
   }
 
-  afterInit(server: WebSocketServer): void {
-    this.heartbeat.start(server.clients as Set<PushSocket>);
+  afterInit(): void {
+    this.heartbeat.start();
     if (this.guards.length === 0) {
       this.logger.warn(
         'Any client can bind any uid: set PUSH_JWT_SECRET (or PUSH_JWT_PUBLIC_KEY) so that init must prove it',
@@ -164,24 +170,14 @@ export class PushGateway
     this.push.acknowledge(socket.client, position);
   }
 
-  /**
-   * Whether an `init` is within the connection's allowance. A full allowance always holds the
-   * first, and most connections send only that one: the bucket is made at the second, as the
-   * first left it.
-   */
+  /** Whether an `init` is within the connection's allowance. */
   private withinInitRate(socket: PushSocket): boolean {
-    const now = performance.now();
-    if (socket.firstInitAt === undefined) {
-      socket.firstInitAt = now;
-      return true;
+    const fullAt = this.initRate.take(socket.initsFullAt, performance.now());
+    if (fullAt === undefined) {
+      return false;
     }
-    const { maxInitsPerMinute } = this.config;
-    socket.inits ??= TokenBucket.afterOne(
-      maxInitsPerMinute / 60,
-      maxInitsPerMinute,
-      socket.firstInitAt,
-    );
-    return socket.inits.take(now);
+    socket.initsFullAt = fullAt;
+    return true;
   }
 
   /** Answers a refused `init`; a connection refused too often in a row is closed (4401). */
