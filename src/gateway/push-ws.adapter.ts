@@ -1,9 +1,14 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import { ModulesContainer } from '@nestjs/core';
 import { WsAdapter } from '@nestjs/platform-ws';
-import type { MessageMappingProperties } from '@nestjs/websockets';
+import type {
+  MessageMappingProperties,
+  OnGatewayDisconnect,
+} from '@nestjs/websockets';
+import { GATEWAY_METADATA } from '@nestjs/websockets/constants.js';
 import { isObservable, lastValueFrom } from 'rxjs';
-import type { WebSocket, WebSocketServer } from 'ws';
+import { type ServerOptions, type WebSocket, WebSocketServer } from 'ws';
 import { BinaryFrameError } from '../common/errors/binary-frame.error.js';
 import { RateLimitedError } from '../common/errors/rate-limited.error.js';
 import { UnknownTypeError } from '../common/errors/unknown-type.error.js';
@@ -35,10 +40,12 @@ export class PushWsAdapter extends WsAdapter {
   private readonly gate: ConnectionGate;
   private readonly metrics: PushMetrics;
   private readonly registry: UidRegistry;
+  /** Whether a gateway implements `handleDisconnect`; known once the gateways are bound. */
+  private disconnectHandled: boolean | undefined;
   /** `PUSH_MAX_MESSAGES_PER_SEC`, in bursts of `PUSH_MAX_MESSAGES_BURST`. */
   private readonly messageRate: RateLimit;
 
-  constructor(app: INestApplicationContext) {
+  constructor(private readonly app: INestApplicationContext) {
     super(app, { messageParser: parseClientMessage });
     this.config = app.get(PushConfig);
     this.gate = app.get(ConnectionGate);
@@ -67,6 +74,10 @@ export class PushWsAdapter extends WsAdapter {
    * The one WebSocket server, on the application's HTTP server at `/`. A gateway declared with a
    * port or a path of its own is refused at start-up: its sockets would miss what Pushgate sets up
    * per connection, and `slots` is one table for one server.
+   *
+   * The server's upgrades are routed here rather than by the base class, whose listener parses
+   * every request's URL to find the server for its path: with one server at `/`, most need no
+   * parsing at all.
    */
   override create(port: number, options: Record<string, unknown> = {}) {
     const path = (options.path as string | undefined) ?? '/';
@@ -75,36 +86,55 @@ export class PushWsAdapter extends WsAdapter {
         `a gateway asks for a WebSocket server on ${port === 0 ? '' : `port ${port}, `}path "${path}": Pushgate's adapter serves one, at "/" on PUSH_WS_PORT. Declare application gateways with @WebSocketGateway() so that they share its connections (see docs/extending.md)`,
       );
     }
-    return super.create(port, {
-      ...options,
-      WebSocket: PushSocket,
-      maxPayload: this.config.maxFrameBytes,
-      // Origins and connection limits are checked before the upgrade is answered.
-      verifyClient: (
-        { origin, req }: { origin?: string; req: IncomingMessage },
-        done: (ok: boolean, status?: number, reason?: string) => void,
-      ) => {
-        const refusal = this.gate.check(
-          origin || undefined,
-          req.socket.remoteAddress,
-        );
-        if (refusal === undefined) {
-          return done(true);
+    const { path: _, ...wsOptions } = options;
+    const server = this.bindErrorHandler(
+      new WebSocketServer({
+        ...wsOptions,
+        noServer: true,
+        WebSocket: PushSocket,
+        maxPayload: this.config.maxFrameBytes,
+        // Origins and connection limits are checked before the upgrade is answered.
+        verifyClient: (
+          { origin, req }: { origin?: string; req: IncomingMessage },
+          done: (ok: boolean, status?: number, reason?: string) => void,
+        ) => {
+          const refusal = this.gate.check(
+            origin || undefined,
+            req.socket.remoteAddress,
+          );
+          if (refusal === undefined) {
+            return done(true);
+          }
+          this.metrics.upgradeRefused(refusal.limit);
+          this.logger.debug(
+            `upgrade refused (${refusal.status}): ${refusal.reason}`,
+          );
+          done(false, refusal.status, refusal.reason);
+        },
+        // How long a closing socket waits for the peer's close frame before it is destroyed.
+        closeTimeout: SHUTDOWN_PHASE_MS,
+        // Pings are answered by `onPing`, within the client's rate and its unsent limit.
+        autoPong: false,
+        // The registry knows every open connection; a second set of them would cost memory and
+        // time on every connection.
+        clientTracking: false,
+        // `closeTimeout` is newer than @types/ws.
+      } as ServerOptions<typeof PushSocket>),
+    );
+    const connected = (socket: WebSocket, request: IncomingMessage) =>
+      server.emit('connection', socket, request);
+    (this.httpServer as HttpServer).on('upgrade', (request, socket, head) => {
+      try {
+        if (asksForRoot(request)) {
+          server.handleUpgrade(request, socket, head, connected);
+        } else {
+          socket.destroy();
         }
-        this.metrics.upgradeRefused(refusal.limit);
-        this.logger.debug(
-          `upgrade refused (${refusal.status}): ${refusal.reason}`,
-        );
-        done(false, refusal.status, refusal.reason);
-      },
-      // How long a closing socket waits for the peer's close frame before it is destroyed.
-      closeTimeout: SHUTDOWN_PHASE_MS,
-      // Pings are answered by `onPing`, within the client's rate and its unsent limit.
-      autoPong: false,
-      // The registry knows every open connection; a second set of them would cost memory and
-      // time on every connection.
-      clientTracking: false,
-    }) as WebSocketServer;
+      } catch {
+        socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+      }
+    });
+    return server;
   }
 
   /**
@@ -154,13 +184,18 @@ export class PushWsAdapter extends WsAdapter {
 
   /**
    * Nest's disconnect callback, as a plain listener: `once` would wrap it in two more objects for
-   * as long as the connection lives, and `close` fires only once anyway.
+   * as long as the connection lives, and `close` fires only once anyway. Nest hands one over for
+   * every connection, but it reaches only gateways that implement `handleDisconnect`: when none
+   * does, it is not kept at all (about 150 bytes per connection).
    */
   override bindClientDisconnect(
     socket: PushSocket,
     callback: (...args: unknown[]) => void,
   ): void {
-    socket.on('close', callback);
+    this.disconnectHandled ??= someGatewayHandlesDisconnect(this.app);
+    if (this.disconnectHandled) {
+      socket.on('close', callback);
+    }
   }
 
   /**
@@ -193,8 +228,9 @@ export class PushWsAdapter extends WsAdapter {
   /**
    * Takes a frame: it counts as a sign of life at once, and runs after the frames before it, so a
    * client's messages are handled in the order it sent them (an `init` before what follows it).
-   * A client with too many frames waiting stops being read, so it is held back by TCP instead of
-   * being buffered here.
+   * A frame with none before it, the usual case, runs at once, without a promise chain. A client
+   * with too many frames waiting stops being read, so it is held back by TCP instead of being
+   * buffered here.
    */
   private receive(socket: PushSocket, frame: Buffer, isBinary: boolean): void {
     socket.silentSweeps = 0;
@@ -205,18 +241,21 @@ export class PushWsAdapter extends WsAdapter {
     if (++socket.waiting === MAX_WAITING_FRAMES) {
       socket.pause();
     }
-    socket.handled = socket.handled
-      .then(() => this.handle(socket, frame, isBinary))
-      .catch((error: unknown) => this.logger.error(error))
-      .finally(() => {
-        if (socket.waiting-- === MAX_WAITING_FRAMES) {
-          socket.resume();
-        }
-        if (socket.waiting === 0) {
-          // Idle: drop the settled chain instead of keeping it for the connection's lifetime.
-          socket.handled = SETTLED;
-        }
-      });
+    socket.handled =
+      socket.waiting === 1
+        ? this.handle(socket, frame, isBinary)
+        : socket.handled.then(() => this.handle(socket, frame, isBinary));
+  }
+
+  /** A frame of the socket's has been handled: the next may run, and reading resumes. */
+  private handled(socket: PushSocket): void {
+    if (socket.waiting-- === MAX_WAITING_FRAMES) {
+      socket.resume();
+    }
+    if (socket.waiting === 0) {
+      // Idle: drop the settled chain instead of keeping it for the connection's lifetime.
+      socket.handled = SETTLED;
+    }
   }
 
   /**
@@ -249,37 +288,80 @@ export class PushWsAdapter extends WsAdapter {
     return false;
   }
 
+  /**
+   * Runs a frame's handler and writes its reply; never rejects. Nest's handler wrapper has
+   * already answered a failure through the exception filter; what still comes out is a bug.
+   */
   private async handle(
     socket: PushSocket,
     frame: Buffer,
     isBinary: boolean,
   ): Promise<void> {
-    let message: { event: string; data: unknown } | void;
+    try {
+      const message = this.parse(socket, frame, isBinary);
+      if (message === undefined) {
+        return;
+      }
+      const { event, data } = message;
+      const slot = this.slots.get(event);
+      const handler = slot === undefined ? undefined : socket.handlers?.[slot];
+      if (handler === undefined) {
+        return sendError(socket, new UnknownTypeError(event));
+      }
+      // A handler may return a value, a promise or an observable, whose last value is the reply.
+      let reply: unknown = await handler(data, event);
+      if (isObservable(reply)) {
+        reply = await lastValueFrom(reply, { defaultValue: undefined });
+      }
+      if (reply != null) {
+        socket.push(JSON.stringify(reply));
+      }
+    } catch (error) {
+      this.logger.error(error);
+    } finally {
+      this.handled(socket);
+    }
+  }
+
+  /** A frame as a message, or undefined once the client has been told what is wrong with it. */
+  private parse(
+    socket: PushSocket,
+    frame: Buffer,
+    isBinary: boolean,
+  ): { event: string; data: unknown } | undefined {
     try {
       if (isBinary) {
         throw new BinaryFrameError();
       }
-      message = this.messageParser(frame);
+      return this.messageParser(frame) ?? undefined;
     } catch (error) {
-      return sendError(socket, error);
-    }
-    if (!message) {
-      return;
-    }
-    const { event, data } = message;
-    const slot = this.slots.get(event);
-    const handler = slot === undefined ? undefined : socket.handlers?.[slot];
-    if (handler === undefined) {
-      return sendError(socket, new UnknownTypeError(event));
-    }
-    // Nest's handler wrapper has already answered a failure through the exception filter. A
-    // handler may return a value, a promise or an observable, whose last value is the reply.
-    let reply: unknown = await handler(data, event);
-    if (isObservable(reply)) {
-      reply = await lastValueFrom(reply, { defaultValue: undefined });
-    }
-    if (reply != null) {
-      socket.push(JSON.stringify(reply));
+      sendError(socket, error);
+      return undefined;
     }
   }
+}
+
+/** Whether an upgrade asks for `/`. Most ask for `/` or `/?token=...`, which need no URL parser. */
+function asksForRoot({ url = '/', headers }: IncomingMessage): boolean {
+  return (
+    url === '/' ||
+    url.startsWith('/?') ||
+    new URL(url, `ws://${headers.host}/`).pathname === '/'
+  );
+}
+
+function someGatewayHandlesDisconnect(app: INestApplicationContext): boolean {
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const { metatype } of module.providers.values()) {
+      if (
+        typeof metatype === 'function' &&
+        Reflect.getMetadata(GATEWAY_METADATA, metatype) === true &&
+        typeof (metatype.prototype as Partial<OnGatewayDisconnect>)
+          .handleDisconnect === 'function'
+      ) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
