@@ -1,5 +1,4 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { ModulesContainer } from '@nestjs/core';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type {
@@ -7,8 +6,9 @@ import type {
   OnGatewayDisconnect,
 } from '@nestjs/websockets';
 import { GATEWAY_METADATA } from '@nestjs/websockets/constants.js';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { type ServerOptions, type WebSocket, WebSocketServer } from 'ws';
+import { type ServerOptions, WebSocket, WebSocketServer } from 'ws';
 import { BinaryFrameError } from '../common/errors/binary-frame.error.js';
 import { RateLimitedError } from '../common/errors/rate-limited.error.js';
 import { UnknownTypeError } from '../common/errors/unknown-type.error.js';
@@ -22,8 +22,6 @@ import { parseClientMessage } from './parse-client-message.js';
 import { PushSocket, SETTLED } from './push-socket.js';
 import { RateLimit } from './rate-limit.js';
 import { sendError } from './send-error.js';
-
-const OPEN = 1; // WebSocket.OPEN, without importing ws's runtime here
 
 /** Frames of one client that may wait for their turn before the socket stops being read. */
 const MAX_WAITING_FRAMES = 16;
@@ -235,7 +233,7 @@ export class PushWsAdapter extends WsAdapter {
   private receive(socket: PushSocket, frame: Buffer, isBinary: boolean): void {
     socket.silentSweeps = 0;
     // Frames that arrive after the server closed the connection (for the rate, say) are dropped.
-    if (socket.readyState !== OPEN || !this.withinRate(socket)) {
+    if (socket.readyState !== WebSocket.OPEN || !this.withinRate(socket)) {
       return;
     }
     if (++socket.waiting === MAX_WAITING_FRAMES) {
