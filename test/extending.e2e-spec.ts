@@ -123,6 +123,36 @@ describe('extending Pushgate from an application', () => {
       expect(await push.isUidOnline('ann')).toBe(true);
     });
 
+    it('handles the frames after an init only once its guard has decided, in the order sent', async () => {
+      const { url } = await boot({
+        imports: [
+          PushgateModule.forRootAsync({
+            imports: [TokensModule],
+            useFactory: settings,
+            bindGuard: TokenGuard,
+          }),
+        ],
+      });
+      const tab = await browser(url);
+
+      // One burst: the guard answers the init a turn of the event loop later, and the frames
+      // behind it wait for that, however quickly each of them could be answered on its own.
+      tab.send({ type: 'init', task_id: 'ann', token: 'token-of-ann' });
+      tab.send({ type: 'nope' });
+      tab.send('not json');
+      tab.send({ type: 'init', task_id: 'bob', token: 'token-of-ann' });
+      tab.send({ type: 'nope again' });
+
+      expect(await tab.next()).toMatchObject({
+        type: 'init_ok',
+        task_id: 'ann',
+      });
+      expect(await tab.next()).toMatchObject({ code: 'unknown_type' });
+      expect(await tab.next()).toMatchObject({ code: 'bad_json' });
+      expect(await tab.next()).toMatchObject({ code: 'unauthorized' });
+      expect(await tab.next()).toMatchObject({ code: 'unknown_type' });
+    });
+
     it('sees the URL and headers of the handshake and the whole init message', async () => {
       const seen: BindRequest[] = [];
       @Injectable()

@@ -239,10 +239,14 @@ export class PushWsAdapter extends WsAdapter {
     if (++socket.waiting === MAX_WAITING_FRAMES) {
       socket.pause();
     }
-    socket.handled =
+    const handled =
       socket.waiting === 1
         ? this.handle(socket, frame, isBinary)
         : socket.handled.then(() => this.handle(socket, frame, isBinary));
+    // A frame refused before any await (bad JSON, say) is done already, and idle.
+    if (socket.waiting > 0) {
+      socket.handled = handled;
+    }
   }
 
   /** A frame of the socket's has been handled: the next may run, and reading resumes. */
