@@ -376,6 +376,26 @@ describe('bad input: a clear error, and nothing else lost', () => {
       await expectDelivery(bystander, 'u');
     });
 
+    it('takes the WebSocket at / with or without a query, and at a path that means /', async () => {
+      for (const path of ['/', '/?token=abc', '/./', '/a/../?x=1']) {
+        const tab = await WsClient.connect(server.wsUrl + path);
+        open.push(tab);
+        await tab.init(`u${path}`);
+      }
+    });
+
+    it('drops an upgrade to another path, and serves everyone else', async () => {
+      const bystander = await browser('u');
+      for (const path of ['/other', '/other?x=/']) {
+        await expect(WsClient.connect(server.wsUrl + path)).rejects.toThrow(
+          /socket hang up/,
+        );
+      }
+      // A path that is no URL at all (the host part of a protocol-relative URL, empty).
+      expect(await WsClient.refusal(server.wsUrl + '//')).toBe(400);
+      await expectDelivery(bystander, 'u');
+    });
+
     it('lets other connections of a uid go on when one drops without a close frame', async () => {
       const dropped = await browser('u');
       const staying = await browser('u');
