@@ -96,9 +96,10 @@ export class PushWsAdapter extends WsAdapter {
           { origin, req }: { origin?: string; req: IncomingMessage },
           done: (ok: boolean, status?: number, reason?: string) => void,
         ) => {
+          // The peer's address costs a system call; it is asked for only when it is counted.
           const refusal = this.gate.check(
             origin || undefined,
-            req.socket.remoteAddress,
+            this.gate.countsAddresses ? req.socket.remoteAddress : undefined,
           );
           if (refusal === undefined) {
             return done(true);
