@@ -95,8 +95,9 @@ describe('extending Pushgate from an application', () => {
       }
     }
 
-    it('lets a connection bind only the uid it may, answering unauthorized otherwise', async () => {
-      const { url, push } = await boot({
+    /** Pushgate with `TokenGuard` deciding every binding. */
+    const withTokenGuard = () =>
+      boot({
         imports: [
           PushgateModule.forRootAsync({
             imports: [TokensModule],
@@ -105,6 +106,9 @@ describe('extending Pushgate from an application', () => {
           }),
         ],
       });
+
+    it('lets a connection bind only the uid it may, answering unauthorized otherwise', async () => {
+      const { url, push } = await withTokenGuard();
       const tab = await browser(url);
 
       tab.send({ type: 'init', task_id: 'bob', token: 'token-of-ann' });
@@ -124,15 +128,7 @@ describe('extending Pushgate from an application', () => {
     });
 
     it('handles the frames after an init only once its guard has decided, in the order sent', async () => {
-      const { url } = await boot({
-        imports: [
-          PushgateModule.forRootAsync({
-            imports: [TokensModule],
-            useFactory: settings,
-            bindGuard: TokenGuard,
-          }),
-        ],
-      });
+      const { url } = await withTokenGuard();
       const tab = await browser(url);
 
       // One burst: the guard answers the init a turn of the event loop later, and the frames
