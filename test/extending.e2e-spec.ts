@@ -56,6 +56,11 @@ describe('extending Pushgate from an application', () => {
     return { app, url: `ws://127.0.0.1:${ws.port}`, push };
   }
 
+  /** Pushgate with its settings as the tests give them, and the application's own parts. */
+  const withParts = (
+    parts: Pick<ModuleMetadata, 'providers' | 'controllers'>,
+  ) => boot({ imports: [PushgateModule.forRoot(settings())], ...parts });
+
   async function browser(url: string, path = '/'): Promise<WsClient> {
     const tab = await WsClient.connect(url + path);
     cleanup.push(() => tab.socket.terminate());
@@ -300,10 +305,7 @@ describe('extending Pushgate from an application', () => {
     }
 
     it("gets its connection hooks once each, and an observable's last value as the reply", async () => {
-      const { url } = await boot({
-        imports: [PushgateModule.forRoot(settings())],
-        providers: [ClockGateway],
-      });
+      const { url } = await withParts({ providers: [ClockGateway] });
       const tab = await browser(url);
       await tab.init('clock');
       tab.send({ type: 'time' });
@@ -325,12 +327,7 @@ describe('extending Pushgate from an application', () => {
           return 'mine';
         }
       }
-      await expect(
-        boot({
-          imports: [PushgateModule.forRoot(settings())],
-          providers: [GreedyGateway],
-        }),
-      ).rejects.toThrow(
+      await expect(withParts({ providers: [GreedyGateway] })).rejects.toThrow(
         'GreedyGateway.init subscribes to "init", which Pushgate reserves',
       );
     });
@@ -343,12 +340,7 @@ describe('extending Pushgate from an application', () => {
           return 'stats';
         }
       }
-      await expect(
-        boot({
-          imports: [PushgateModule.forRoot(settings())],
-          providers: [AdminGateway],
-        }),
-      ).rejects.toThrow(
+      await expect(withParts({ providers: [AdminGateway] })).rejects.toThrow(
         `a gateway asks for a WebSocket server on path "/admin": Pushgate's adapter serves one`,
       );
     });
@@ -361,12 +353,7 @@ describe('extending Pushgate from an application', () => {
           return 'everyone';
         }
       }
-      await expect(
-        boot({
-          imports: [PushgateModule.forRoot(settings())],
-          providers: [SneakyGateway],
-        }),
-      ).rejects.toThrow(
+      await expect(withParts({ providers: [SneakyGateway] })).rejects.toThrow(
         'SneakyGateway.broadcast subscribes to "sendToAll", which Pushgate reserves',
       );
     });
@@ -380,10 +367,7 @@ describe('extending Pushgate from an application', () => {
         }
       }
       await expect(
-        boot({
-          imports: [PushgateModule.forRoot(settings())],
-          controllers: [ShadowController],
-        }),
+        withParts({ controllers: [ShadowController] }),
       ).rejects.toThrow(
         /Controller\.send and \w+Controller\.send both handle the text command "send"/,
       );
@@ -398,10 +382,7 @@ describe('extending Pushgate from an application', () => {
         throw new PushError('out_of_stock', 'nothing left');
       }
     }
-    const { push } = await boot({
-      imports: [PushgateModule.forRoot(settings())],
-      controllers: [StockController],
-    });
+    const { push } = await withParts({ controllers: [StockController] });
     await expect(push.request('reserve')).rejects.toMatchObject({
       code: 'out_of_stock',
       message: 'nothing left',
