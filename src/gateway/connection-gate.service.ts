@@ -20,7 +20,7 @@ export class ConnectionGate {
   private readonly perAddress = new Map<string, number>();
   private open = 0;
   /** Called once no connection is open: see `noneOpen`. */
-  private whenNoneOpen: Array<() => void> = [];
+  private readonly whenNoneOpen: Array<() => void> = [];
 
   constructor(private readonly config: PushConfig) {
     const origins = config.allowedOrigins

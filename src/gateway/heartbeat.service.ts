@@ -34,8 +34,8 @@ export class HeartbeatService implements OnModuleDestroy {
   /** Every open connection is in the registry: the server forgets one the moment it closes it. */
   private sweep(): void {
     const limit = this.config.pingLimit;
-    for (const { socket: client } of this.registry.allClients()) {
-      const socket = client as PushSocket;
+    for (const client of this.registry.allClients()) {
+      const socket = client.socket as PushSocket;
       if (socket.readyState !== WebSocket.OPEN) {
         continue;
       }

@@ -120,8 +120,10 @@ export class PushWsAdapter extends WsAdapter {
         // `closeTimeout` is newer than @types/ws.
       } as ServerOptions<typeof PushSocket>),
     );
-    const connected = (socket: WebSocket, request: IncomingMessage) =>
+    const connected = (socket: WebSocket, request: IncomingMessage) => {
+      socket.on('error', this.onSocketError);
       server.emit('connection', socket, request);
+    };
     (this.httpServer as HttpServer).on('upgrade', (request, socket, head) => {
       try {
         if (asksForRoot(request)) {
@@ -136,15 +138,8 @@ export class PushWsAdapter extends WsAdapter {
     return server;
   }
 
-  /**
-   * An error on a client socket is the client breaking the protocol (an oversized frame, invalid
-   * UTF-8); `ws` has already closed it with the right code. That is worth a debug line, not an
-   * error with a stack trace per misbehaving client.
-   */
+  /** The server's own errors; a client socket's are `onSocketError`'s, set up in `create`. */
   override bindErrorHandler(server: WebSocketServer): WebSocketServer {
-    server.on('connection', (socket: PushSocket) =>
-      socket.on('error', this.onSocketError),
-    );
     server.on('error', (error) => this.logger.error(error));
     return server;
   }
@@ -211,6 +206,12 @@ export class PushWsAdapter extends WsAdapter {
 
   // Listeners shared by every socket (`this` in them is the socket): per-connection closures
   // would cost memory for as long as the connection lives.
+
+  /**
+   * An error on a client socket is the client breaking the protocol (an oversized frame, invalid
+   * UTF-8); `ws` has already closed it with the right code. That is worth a debug line, not an
+   * error with a stack trace per misbehaving client.
+   */
   private readonly onSocketError = (error: Error) =>
     this.logger.debug(`client socket closed: ${error.message}`);
 
