@@ -7,8 +7,9 @@
  * one run are comparable: the machine drifts by about ±10% between runs.
  */
 import './lib/children.mjs';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { counted } from './lib/callgrind.mjs';
 import { LOAD_CORE, pinned, pinSelf } from './lib/cpu-pinning.mjs';
 import { parseOptions, USAGE } from './lib/options.mjs';
 import { report } from './lib/report.mjs';
@@ -47,6 +48,16 @@ if (selected.includes(undefined)) {
   console.error(`Unknown scenario in ${options.scenario}.\n\n${USAGE}`);
   process.exit(2);
 }
+if (options.callgrind !== undefined) {
+  const uncounted = selected.filter(({ unit }) => unit === undefined);
+  if (uncounted.length > 0) {
+    console.error(
+      `--callgrind counts instructions for connect and fanout, not ${uncounted.map(({ name }) => name).join(', ')}: choose them with --scenario.`,
+    );
+    process.exit(2);
+  }
+  mkdirSync(options.callgrind, { recursive: true });
+}
 if (!existsSync(TARGETS.pushgate.script)) {
   console.error(
     `${TARGETS.pushgate.script} is missing: run npm run build first (npm run bench does).`,
@@ -63,7 +74,9 @@ progress(
 );
 
 let failed = 0;
-for (const scenario of selected) {
+for (const scenario of selected.map((scenario) =>
+  options.callgrind === undefined ? scenario : counted(scenario),
+)) {
   const settings = scenario.settings(options);
   const scenarioStart = Date.now();
   try {
@@ -110,6 +123,7 @@ async function measureOnce(scenario, settings, target) {
   const start = scenario.start ?? startServer;
   const server = await start(target, {
     cpuProfileDir: options['cpu-prof'],
+    callgrindDir: options.callgrind,
   });
   try {
     const result = await scenario.measure(server, settings);

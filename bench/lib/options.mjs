@@ -15,6 +15,10 @@ export const USAGE = `Usage: npm run bench -- [options]   (or: node bench/run.mj
   --quick                small numbers and 1 round: a smoke test of well under a minute
   --cpu-prof DIR         Pushgate writes a V8 CPU profile of each measurement into DIR
                          (read one with: node bench/profile-top.mjs DIR/<file>.cpuprofile)
+  --callgrind DIR        connect and fanout only: count the servers' instructions under
+                         valgrind's callgrind instead of timing them, in a first pass and a
+                         second; repeatable where time is not (smaller default sizes; the
+                         profiles stay in DIR for callgrind_annotate)
   -h, --help             this text`;
 
 const COUNTS = ['clients', 'messages', 'broadcasts', 'rounds'];
@@ -28,6 +32,7 @@ export function parseOptions(args) {
       ...Object.fromEntries(COUNTS.map((name) => [name, { type: 'string' }])),
       quick: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
+      callgrind: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });

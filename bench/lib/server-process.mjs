@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { callgrindCommand, InstructionCounter } from './callgrind.mjs';
 import { track } from './children.mjs';
 import { onCore, SERVER_CORE } from './cpu-pinning.mjs';
+import { cpuSeconds } from './proc-stats.mjs';
 
 const root = (path) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
@@ -30,6 +33,10 @@ const ENV = {
 };
 
 const START_TIMEOUT_MS = 20_000;
+/** Under callgrind a server runs some fifty times slower, start-up included. */
+const CALLGRIND_SLOWDOWN = 50;
+/** A server is idle once it has used no CPU for this long. */
+const QUIET_MS = 1000;
 /** A server still running this long after SIGTERM is killed. */
 const STOP_TIMEOUT_MS = 10_000;
 /** Lines of output kept for error messages and the report. */
@@ -38,15 +45,21 @@ const KEEP_LINES = 20;
 /**
  * Starts `target` (a key of TARGETS) on the server core with free loopback ports, and resolves
  * once it has printed where it listens. With `cpuProfileDir`, Pushgate writes a V8 CPU profile
- * there when it exits (read it with `node bench/profile-top.mjs`). `env` adds settings.
+ * there when it exits (read it with `node bench/profile-top.mjs`). With `callgrindDir`, the server
+ * runs under valgrind's callgrind, which counts its instructions (see `callgrind.mjs`). `env`
+ * adds settings.
  */
-export async function startServer(target, { cpuProfileDir, env = {} } = {}) {
+export async function startServer(
+  target,
+  { cpuProfileDir, callgrindDir, env = {} } = {},
+) {
   const { script } = TARGETS[target];
   const profile =
     cpuProfileDir && target === 'pushgate'
       ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`]
       : [];
   const [command, args] = onCore(SERVER_CORE, [
+    ...(callgrindDir ? callgrindCommand(callgrindDir) : []),
     process.execPath,
     ...profile,
     script,
@@ -57,14 +70,21 @@ export async function startServer(target, { cpuProfileDir, env = {} } = {}) {
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
-  const server = new ServerProcess(child);
+  const server = new ServerProcess(
+    child,
+    callgrindDir && new InstructionCounter(child.pid, callgrindDir),
+  );
   await server.started;
   return server;
 }
 
-/** A running server: its pid (taskset execs node, so it is node's), addresses and output. */
+/**
+ * A running server: its pid (taskset and valgrind exec node, so it is node's), addresses and
+ * output.
+ */
 class ServerProcess {
   #child;
+  #counter;
   #ports = {};
   #onStarted;
   #onStartFailed;
@@ -73,8 +93,9 @@ class ServerProcess {
   /** Lines printed in all. */
   outputLines = 0;
 
-  constructor(child) {
+  constructor(child, counter) {
     this.#child = child;
+    this.#counter = counter;
     this.pid = child.pid;
     this.exited = once(child, 'exit');
     for (const stream of [child.stdout, child.stderr]) {
@@ -86,14 +107,16 @@ class ServerProcess {
       this.#onStarted = resolve;
       this.#onStartFailed = reject;
     });
+    const timeoutMs =
+      counter === undefined
+        ? START_TIMEOUT_MS
+        : START_TIMEOUT_MS * CALLGRIND_SLOWDOWN;
     const timer = setTimeout(
       () =>
         this.#onStartFailed(
-          this.#failure(
-            `did not print its addresses within ${START_TIMEOUT_MS} ms`,
-          ),
+          this.#failure(`did not print its addresses within ${timeoutMs} ms`),
         ),
-      START_TIMEOUT_MS,
+      timeoutMs,
     );
     const clear = () => clearTimeout(timer);
     this.started.then(clear, clear);
@@ -116,6 +139,39 @@ class ServerProcess {
 
   get textPort() {
     return Number(this.#ports.text.split(':').pop());
+  }
+
+  /**
+   * Starts measuring what the server spends; `close()` on the result says what it spent since:
+   * `cpuSeconds`, and under callgrind `instructions` (`{ all, main }`, see `callgrind.mjs`).
+   */
+  async window() {
+    const cpuBefore = cpuSeconds(this.pid);
+    await this.#counter?.start();
+    return {
+      close: async () => {
+        const cpu = cpuSeconds(this.pid) - cpuBefore;
+        return {
+          cpuSeconds: cpu,
+          instructions: await this.#counter?.stop(),
+        };
+      },
+    };
+  }
+
+  /**
+   * Resolves once the server is idle (no CPU for QUIET_MS): it has finished what the last
+   * measurement left it, such as closing that measurement's sockets.
+   */
+  async idle() {
+    for (let before = cpuSeconds(this.pid); ;) {
+      await sleep(QUIET_MS);
+      const now = cpuSeconds(this.pid);
+      if (now === before) {
+        return;
+      }
+      before = now;
+    }
   }
 
   /** Throws when the server died before it was asked to stop. */

@@ -1,6 +1,5 @@
 import { Backend } from '../lib/backend.mjs';
 import { addProblems } from '../lib/problems.mjs';
-import { cpuSeconds } from '../lib/proc-stats.mjs';
 import { withReceivers } from '../lib/receiver-pool.mjs';
 import { DRAIN, OPEN_TIMEOUT_MS } from './limits.mjs';
 
@@ -58,7 +57,7 @@ export const broadcast = {
         const problems = {};
         for (const [type, fields] of KINDS) {
           await receivers.reset();
-          const cpuBefore = cpuSeconds(server.pid);
+          const window = await server.window();
           const start = process.hrtime.bigint();
           let lines = '';
           for (let i = 0; i < broadcasts; i++) {
@@ -66,11 +65,11 @@ export const broadcast = {
           }
           await backend.write(lines);
           await receivers.waitFor(clients * broadcasts, DRAIN);
-          const cpu = cpuSeconds(server.pid) - cpuBefore;
+          const { cpuSeconds } = await window.close();
           const report = await receivers.report();
           const seconds = Number(report.lastReceivedAt - start) / 1e9;
           figures[`${type}PerSec`] = report.received / seconds;
-          figures[`${type}CpuUs`] = (cpu * 1e6) / report.received;
+          figures[`${type}CpuUs`] = (cpuSeconds * 1e6) / report.received;
           figures.lost += clients * broadcasts - report.received;
           addProblems(problems, report.problems);
         }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cpuSeconds, listenOverflows, memoryKb } from '../lib/proc-stats.mjs';
+import { listenOverflows, memoryKb } from '../lib/proc-stats.mjs';
 import { withReceivers } from '../lib/receiver-pool.mjs';
 import { OPEN_TIMEOUT_MS } from './limits.mjs';
 
@@ -12,9 +12,11 @@ const SETTLE_MS = 1000;
  */
 export const connect = {
   name: 'connect',
-  settings: ({ clients, quick }) => ({
-    clients: clients ?? (quick ? 2000 : 19_000),
+  settings: ({ clients, quick, callgrind }) => ({
+    clients: clients ?? (quick ? 2000 : callgrind ? 4000 : 19_000),
   }),
+  /** What `--callgrind` counts instructions per. */
+  unit: { name: 'connection', count: ({ clients }) => clients },
   describe: ({ clients }) =>
     `${clients.toLocaleString('en')} clients, each sending init`,
   figures: [
@@ -49,12 +51,12 @@ export const connect = {
       await receivers.reset();
       const ownCpuBefore = process.cpuUsage();
       const rssBefore = memoryKb(server.pid).rss;
-      const cpuBefore = cpuSeconds(server.pid);
+      const window = await server.window();
       const overflowsBefore = listenOverflows();
       const start = process.hrtime.bigint();
       await receivers.open(server.wsUrl, clients, OPEN_TIMEOUT_MS);
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      const cpuAfter = cpuSeconds(server.pid);
+      const spent = await window.close();
       const ownCpu = process.cpuUsage(ownCpuBefore);
       const overflows = listenOverflows() - overflowsBefore;
       await sleep(SETTLE_MS);
@@ -64,7 +66,7 @@ export const connect = {
         figures: {
           connectionsPerSec: clients / seconds,
           secondsToBound: seconds,
-          cpuUsPerConnection: ((cpuAfter - cpuBefore) * 1e6) / clients,
+          cpuUsPerConnection: (spent.cpuSeconds * 1e6) / clients,
           rssKbPerConnection: (rssAfter - rssBefore) / clients,
           listenOverflows: overflows,
           loadCpuPercent:
@@ -73,6 +75,7 @@ export const connect = {
             100,
         },
         problems: report.problems,
+        instructions: spent.instructions,
       };
     });
   },

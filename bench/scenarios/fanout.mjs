@@ -1,6 +1,6 @@
 import { Backend } from '../lib/backend.mjs';
 import { addProblems } from '../lib/problems.mjs';
-import { cpuSeconds, memoryKb } from '../lib/proc-stats.mjs';
+import { memoryKb } from '../lib/proc-stats.mjs';
 import { withReceivers } from '../lib/receiver-pool.mjs';
 import { latencyMs } from '../lib/stats.mjs';
 import { DRAIN, OPEN_TIMEOUT_MS } from './limits.mjs';
@@ -14,10 +14,12 @@ const BATCH_LINES = 64;
  */
 export const fanout = {
   name: 'fanout',
-  settings: ({ clients, messages, quick }) => ({
-    clients: clients ?? (quick ? 1000 : 5000),
-    messages: messages ?? (quick ? 10_000 : 100_000),
+  settings: ({ clients, messages, quick, callgrind }) => ({
+    clients: clients ?? (quick ? 1000 : callgrind ? 2000 : 5000),
+    messages: messages ?? (quick ? 10_000 : callgrind ? 20_000 : 100_000),
   }),
+  /** What `--callgrind` counts instructions per. */
+  unit: { name: 'message', count: ({ messages }) => messages },
   describe: ({ clients, messages }) =>
     `${clients.toLocaleString('en')} clients, ${messages.toLocaleString('en')} messages to random uids`,
   figures: [
@@ -46,12 +48,12 @@ export const fanout = {
       const backend = await Backend.connect(server.textPort);
       try {
         await receivers.reset();
-        const cpuBefore = cpuSeconds(server.pid);
+        const window = await server.window();
         const ownCpuBefore = process.cpuUsage();
         const start = process.hrtime.bigint();
         await pushSends(backend, clients, messages);
         await receivers.waitFor(messages, DRAIN);
-        const cpuAfter = cpuSeconds(server.pid);
+        const spent = await window.close();
         const report = await receivers.report();
         const seconds = Number(report.lastReceivedAt - start) / 1e9;
         const ownCpu = process.cpuUsage(ownCpuBefore);
@@ -64,7 +66,7 @@ export const fanout = {
               p99Ms: 99,
               maxMs: 100,
             }),
-            cpuUsPerMessage: ((cpuAfter - cpuBefore) * 1e6) / report.received,
+            cpuUsPerMessage: (spent.cpuSeconds * 1e6) / report.received,
             peakRssMb: memoryKb(server.pid).peak / 1024,
             loadCpuPercent:
               ((report.cpuSeconds + (ownCpu.user + ownCpu.system) / 1e6) /
@@ -72,6 +74,7 @@ export const fanout = {
               100,
           },
           problems: addProblems({ ...report.problems }, backend.problems),
+          instructions: spent.instructions,
         };
       } finally {
         backend.close();
