@@ -35,8 +35,10 @@ const ENV = {
 const START_TIMEOUT_MS = 20_000;
 /** Under callgrind a server runs some fifty times slower, start-up included. */
 const CALLGRIND_SLOWDOWN = 50;
-/** A server is idle once it has used no CPU for this long. */
+/** A server is idle once it has used no CPU for this long... */
 const QUIET_MS = 1000;
+/** ...which it must be within this long. */
+const IDLE_TIMEOUT_MS = 300_000;
 /** A server still running this long after SIGTERM is killed. */
 const STOP_TIMEOUT_MS = 10_000;
 /** Lines of output kept for error messages and the report. */
@@ -164,7 +166,8 @@ class ServerProcess {
    * measurement left it, such as closing that measurement's sockets.
    */
   async idle() {
-    for (let before = cpuSeconds(this.pid); ;) {
+    const deadline = Date.now() + IDLE_TIMEOUT_MS;
+    for (let before = cpuSeconds(this.pid); Date.now() < deadline;) {
       await sleep(QUIET_MS);
       const now = cpuSeconds(this.pid);
       if (now === before) {
@@ -172,6 +175,7 @@ class ServerProcess {
       }
       before = now;
     }
+    throw this.#failure(`was still busy after ${IDLE_TIMEOUT_MS} ms`);
   }
 
   /** Throws when the server died before it was asked to stop. */
