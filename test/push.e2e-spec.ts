@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LineClient } from './support/line-client.js';
+import { metric } from './support/metrics.js';
 import { startServer, type TestServer } from './support/server.js';
 import { WsClient } from './support/ws-client.js';
 
@@ -160,7 +161,7 @@ describe('push: a backend line reaches the browsers of a uid', () => {
     expect(await staying.next()).toMatchObject({ type: 'login_status' });
   });
 
-  it('delivers 1,000 lines sent in one TCP write, all of them, in order', async () => {
+  it('delivers 1,000 lines sent in one TCP write, all of them, in order, and times each', async () => {
     const tab = await browser('bulk');
     const php = await backend();
     const lines = Array.from(
@@ -177,6 +178,14 @@ describe('push: a backend line reaches the browsers of a uid', () => {
 
     for (let i = 0; i < 1000; i++) {
       expect((await tab.next()).data).toBe(i);
+    }
+    // The lines of one read are timed together, and counted one by one.
+    for (const series of ['_count', '_bucket{le="+Inf"}']) {
+      await expect
+        .poll(() =>
+          metric(server.ws.port, `pushgate_push_latency_seconds${series}`),
+        )
+        .toBe(1000);
     }
   });
 

@@ -1,12 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import {
-  collectDefaultMetrics,
-  Counter,
-  Gauge,
-  Histogram,
-  Registry,
-} from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { UidRegistry } from '../registry/uid-registry.service.js';
+import { BatchHistogram } from './batch-histogram.js';
 
 /** What the metrics read of the kept pushes. */
 interface HistoryStats {
@@ -38,7 +33,7 @@ export class PushMetrics {
   private heartbeatCloses = 0;
   private rateLimitCloses = 0;
   private textConnections = 0;
-  private readonly latency: Histogram;
+  private readonly latency: BatchHistogram;
 
   constructor(registry: UidRegistry) {
     const registers = [this.registry];
@@ -143,12 +138,12 @@ export class PushMetrics {
       this.bufferDrops,
       'reason',
     );
-    this.latency = new Histogram({
-      name: 'pushgate_push_latency_seconds',
-      help: 'From a line arriving on the text port to its command done (a local push: written to the sockets).',
-      buckets: LATENCY_BUCKETS,
+    this.latency = new BatchHistogram(
+      'pushgate_push_latency_seconds',
+      'From a line arriving on the text port to its command done (a local push: written to the sockets).',
+      LATENCY_BUCKETS,
       registers,
-    });
+    );
   }
 
   commandReceived(type: string): void {
@@ -200,8 +195,9 @@ export class PushMetrics {
     this.textConnections--;
   }
 
-  lineDone(secondsSinceArrival: number): void {
-    this.latency.observe(secondsSinceArrival);
+  /** `lines` lines that arrived together are done, `secondsSinceArrival` after they arrived. */
+  linesDone(lines: number, secondsSinceArrival: number): void {
+    this.latency.observe(secondsSinceArrival, lines);
   }
 }
 

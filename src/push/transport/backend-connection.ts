@@ -146,9 +146,11 @@ export class BackendConnection {
         await new Promise<void>((resolve) => (this.lateRoom = resolve));
       }
       const replies = await this.run(batch.lines);
-      const seconds = (performance.now() - batch.arrived) / 1000;
+      this.metrics.linesDone(
+        replies.length,
+        (performance.now() - batch.arrived) / 1000,
+      );
       for (const reply of replies) {
-        this.metrics.lineDone(seconds);
         if (reply instanceof Promise) {
           this.awaitLate(reply);
         } else if (reply !== undefined) {
