@@ -117,7 +117,7 @@ function compile(dtoClass: new () => object): CompiledRules | null {
  * (callgrind, `fanout`). The source holds nothing but the property names, as JSON string
  * literals.
  */
-function generate(properties: PropertyRules[]): CompiledRules {
+function generate(properties: PropertyRules[]): CompiledRules | null {
   const body = properties
     .map(
       ({ name, optional }, index) => `
@@ -132,20 +132,27 @@ function generate(properties: PropertyRules[]): CompiledRules {
   }`,
     )
     .join('');
-  // oxlint-disable-next-line typescript/no-implied-eval -- see above: the source is built from property names only.
-  const make = new Function(
-    'properties',
-    'holds',
-    'passes',
-    `return function rules(dto) {
-  let value;${body}
-  return true;
-};`,
-  ) as (
+  let make: (
     properties: PropertyRules[],
     conditionsHold: typeof holds,
     checkPasses: typeof passes,
   ) => CompiledRules;
+  try {
+    // oxlint-disable-next-line typescript/no-implied-eval -- see above: the source is built from property names only.
+    make = new Function(
+      'properties',
+      'holds',
+      'passes',
+      `return function rules(dto) {
+  let value;${body}
+  return true;
+};`,
+    ) as typeof make;
+  } catch {
+    // Code generation is off (`node --disallow-code-generation-from-strings`): no compiled
+    // form, so every message goes through validateSync.
+    return null;
+  }
   return make(properties, holds, passes);
 }
 
