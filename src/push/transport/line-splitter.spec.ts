@@ -119,6 +119,17 @@ describe(LineSplitter, () => {
       );
       expect(lines).toEqual([expect.any(BadJsonError)]);
     });
+
+    it('tells a replacement character that was sent from one that stands for bad bytes', () => {
+      const lines = new LineSplitter(100).push(
+        Buffer.concat([
+          Buffer.from('sent \ufffd\nboth \ufffd '),
+          Buffer.from([0xff]),
+          Buffer.from('\n'),
+        ]),
+      );
+      expect(lines).toEqual(['sent \ufffd', expect.any(BadJsonError)]);
+    });
   });
 
   describe('partialBytes', () => {

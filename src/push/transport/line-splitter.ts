@@ -5,6 +5,8 @@ import type { PushError } from '../../common/errors/push.error.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
+/** What the decoder puts in place of bytes that are not UTF-8. */
+const REPLACEMENT = '\ufffd';
 
 /**
  * Turns a byte stream into lines: `\n`-terminated, an optional `\r` before it dropped, decoded as
@@ -78,9 +80,12 @@ export class LineSplitter {
     if (end - start > this.maxBytes) {
       return new LineTooLongError(this.maxBytes);
     }
-    if (!isUtf8(bytes.subarray(start, end))) {
+    const line = bytes.toString('utf8', start, end);
+    // Bytes that are not UTF-8 decode to U+FFFD, so a line without one was valid: the bytes are
+    // checked only for a line that has one, which spares every other line a view and a scan.
+    if (line.includes(REPLACEMENT) && !isUtf8(bytes.subarray(start, end))) {
       return new BadJsonError('the line is not valid UTF-8');
     }
-    return bytes.toString('utf8', start, end);
+    return line;
   }
 }
