@@ -7,6 +7,7 @@ import {
 import { type ValidationError, validateSync } from 'class-validator';
 import { InvalidMessageError } from '../errors/invalid-message.error.js';
 import { compileRules } from './compiled-rules.js';
+import { copyInto } from './dto-copy.js';
 import { normalizeNames } from './is-name.decorator.js';
 
 /** Parameter types that are not DTO classes. */
@@ -70,22 +71,6 @@ export function validateMessage<T extends object>(
     throw new InvalidMessageError(describe(errors));
   }
   return dto as T;
-}
-
-function copyInto(metatype: Type, value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidMessageError('expected a JSON object');
-  }
-  const dto = new metatype() as Record<string, unknown>;
-  const fields = value as Record<string, unknown>;
-  for (const key in fields) {
-    // class-validator finds a DTO's rules through `constructor`; a field of that name in a
-    // message is never a DTO field, and must not hide them.
-    if (key !== 'constructor') {
-      dto[key] = fields[key];
-    }
-  }
-  return dto;
 }
 
 function describe(errors: ValidationError[]): string {
