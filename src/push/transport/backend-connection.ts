@@ -145,17 +145,11 @@ export class BackendConnection {
         this.flush();
         await new Promise<void>((resolve) => (this.lateRoom = resolve));
       }
-      const replies = await this.run(batch.lines);
-      this.metrics.linesDone(
-        replies.length,
-        (performance.now() - batch.arrived) / 1000,
-      );
-      for (const reply of replies) {
-        if (reply instanceof Promise) {
-          this.awaitLate(reply);
-        } else if (reply !== undefined) {
-          this.reply(JSON.stringify(reply));
-        }
+      // A chunk may complete no line (the middle of a long one): nothing to run. Running it
+      // would also hand the transport an empty array, whose different shape made V8 throw away
+      // and compile again its code for the lines.
+      if (batch.lines.length > 0) {
+        await this.runLines(batch);
       }
       this.waitingBytes -= batch.bytes;
       this.resumeIfRoom();
@@ -212,6 +206,21 @@ export class BackendConnection {
    * Whether the connection may go on: its first non-empty line is the `auth` line (taken out of
    * the batch), or no secret is required.
    */
+  private async runLines({ lines, arrived }: Batch): Promise<void> {
+    const replies = await this.run(lines);
+    this.metrics.linesDone(
+      replies.length,
+      (performance.now() - arrived) / 1000,
+    );
+    for (const reply of replies) {
+      if (reply instanceof Promise) {
+        this.awaitLate(reply);
+      } else if (reply !== undefined) {
+        this.reply(JSON.stringify(reply));
+      }
+    }
+  }
+
   private admit(batch: Batch): boolean {
     const first = batch.lines.findIndex((line) => line !== '');
     if (first === -1) {

@@ -187,7 +187,13 @@ export class TextTransport
    * waits for acknowledgements gives a promise of its reply: the lines after it need not wait.
    */
   runLines(lines: Array<string | PushError>): Promise<LineReply[]> {
-    return this.run(lines.map(parseLine), true);
+    // Not `lines.map`: its array had holes allowed or not depending on whether V8 had compiled
+    // the caller, and each change of kind made V8 discard and compile `runBatch` again.
+    const commands: Parsed[] = [];
+    for (const line of lines) {
+      commands.push(parseLine(line));
+    }
+    return this.run(commands, true);
   }
 
   /**
