@@ -8,7 +8,19 @@ const CLOCK_TICKS = Number(
 
 /** CPU time (user + system) that process `pid` has used so far, in seconds; 10 ms resolution. */
 export function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+/**
+ * The same for the process's main thread alone (its thread id is the pid): JavaScript runs there,
+ * while V8's compiler and garbage-collector helpers run in threads of their own.
+ */
+export function mainThreadCpuSeconds(pid) {
+  return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statCpuSeconds(path) {
+  const stat = readFileSync(path, 'utf8');
   // The command name (field 2) may contain spaces; the fields after its ')' are fixed.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const [utime, stime] = [fields[11], fields[12]].map(Number); // fields 14 and 15 of stat(5)

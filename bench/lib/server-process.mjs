@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { callgrindCommand, InstructionCounter } from './callgrind.mjs';
 import { track } from './children.mjs';
 import { onCore, SERVER_CORE } from './cpu-pinning.mjs';
-import { cpuSeconds } from './proc-stats.mjs';
+import { cpuSeconds, mainThreadCpuSeconds } from './proc-stats.mjs';
 
 const root = (path) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
@@ -145,18 +145,20 @@ class ServerProcess {
 
   /**
    * Starts measuring what the server spends; `close()` on the result says what it spent since:
-   * `cpuSeconds`, and under callgrind `instructions` (`{ all, main }`, see `callgrind.mjs`).
+   * `cpuSeconds` in all threads and `mainThreadCpuSeconds`, and under callgrind `instructions`
+   * (`{ all, main }`, see `callgrind.mjs`).
    */
   async window() {
     const cpuBefore = cpuSeconds(this.pid);
+    const mainBefore = mainThreadCpuSeconds(this.pid);
     await this.#counter?.start();
     return {
       close: async () => {
-        const cpu = cpuSeconds(this.pid) - cpuBefore;
-        return {
-          cpuSeconds: cpu,
-          instructions: await this.#counter?.stop(),
+        const spent = {
+          cpuSeconds: cpuSeconds(this.pid) - cpuBefore,
+          mainThreadCpuSeconds: mainThreadCpuSeconds(this.pid) - mainBefore,
         };
+        return { ...spent, instructions: await this.#counter?.stop() };
       },
     };
   }

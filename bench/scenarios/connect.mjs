@@ -28,6 +28,11 @@ export const connect = {
       digits: 0,
     },
     {
+      key: 'mainThreadCpuUsPerConnection',
+      label: '  of it in the main thread (µs)',
+      digits: 0,
+    },
+    {
       key: 'rssKbPerConnection',
       label: 'server RSS per connection (KB)',
       digits: 2,
@@ -67,6 +72,8 @@ export const connect = {
           connectionsPerSec: clients / seconds,
           secondsToBound: seconds,
           cpuUsPerConnection: (spent.cpuSeconds * 1e6) / clients,
+          mainThreadCpuUsPerConnection:
+            (spent.mainThreadCpuSeconds * 1e6) / clients,
           rssKbPerConnection: (rssAfter - rssBefore) / clients,
           listenOverflows: overflows,
           loadCpuPercent:

@@ -33,6 +33,11 @@ export const fanout = {
       label: 'server CPU per delivered message (µs)',
       digits: 1,
     },
+    {
+      key: 'mainThreadCpuUsPerMessage',
+      label: '  of it in the main thread (µs)',
+      digits: 1,
+    },
     { key: 'peakRssMb', label: 'server peak RSS (MB)', digits: 1 },
     {
       key: 'loadCpuPercent',
@@ -67,6 +72,8 @@ export const fanout = {
               maxMs: 100,
             }),
             cpuUsPerMessage: (spent.cpuSeconds * 1e6) / report.received,
+            mainThreadCpuUsPerMessage:
+              (spent.mainThreadCpuSeconds * 1e6) / report.received,
             peakRssMb: memoryKb(server.pid).peak / 1024,
             loadCpuPercent:
               ((report.cpuSeconds + (ownCpu.user + ownCpu.system) / 1e6) /
