@@ -149,7 +149,7 @@ export class BackendConnection {
       // would also hand the transport an empty array, whose different shape made V8 throw away
       // and compile again its code for the lines.
       if (batch.lines.length > 0) {
-        await this.runLines(batch);
+        await this.answer(batch);
       }
       this.waitingBytes -= batch.bytes;
       this.resumeIfRoom();
@@ -206,7 +206,8 @@ export class BackendConnection {
    * Whether the connection may go on: its first non-empty line is the `auth` line (taken out of
    * the batch), or no secret is required.
    */
-  private async runLines({ lines, arrived }: Batch): Promise<void> {
+  /** Runs a batch's lines and writes their replies (a late one when it comes). */
+  private async answer({ lines, arrived }: Batch): Promise<void> {
     const replies = await this.run(lines);
     this.metrics.linesDone(
       replies.length,
