@@ -202,10 +202,6 @@ export class BackendConnection {
     }
   }
 
-  /**
-   * Whether the connection may go on: its first non-empty line is the `auth` line (taken out of
-   * the batch), or no secret is required.
-   */
   /** Runs a batch's lines and writes their replies (a late one when it comes). */
   private async answer({ lines, arrived }: Batch): Promise<void> {
     const replies = await this.run(lines);
@@ -222,6 +218,10 @@ export class BackendConnection {
     }
   }
 
+  /**
+   * Whether the connection may go on: its first non-empty line is the `auth` line (taken out of
+   * the batch), or no secret is required.
+   */
   private admit(batch: Batch): boolean {
     const first = batch.lines.findIndex((line) => line !== '');
     if (first === -1) {
