@@ -4,9 +4,6 @@ import { IsArray, ValidateBy } from 'class-validator';
 /** Longest uid or group name accepted, in UTF-8 bytes. */
 export const MAX_NAME_BYTES = 256;
 
-/** A UTF-16 half without its other half: it has no UTF-8 form, so it cannot be part of a name. */
-const LONE_SURROGATE = /\p{Cs}/u;
-
 /** Where a DTO class lists its name fields, for `normalizeNames`. */
 const NAME_FIELDS = Symbol('pushgate:name-fields');
 
@@ -65,7 +62,8 @@ function isName(value: unknown): boolean {
   return (
     typeof value === 'string' &&
     value !== '' &&
-    !LONE_SURROGATE.test(value) &&
+    // A lone UTF-16 surrogate has no UTF-8 form, so it cannot be part of a name.
+    value.isWellFormed() &&
     Buffer.byteLength(value) <= MAX_NAME_BYTES
   );
 }
