@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { jwtVerify, errors as JoseErrors } from 'jose';
+import { Buffer } from 'node:buffer';
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/config.error.js';

@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import { Buffer } from 'node:buffer';
 import { createSecretKey } from 'node:crypto';
 
 /**

@@ -1,4 +1,5 @@
 import type { WsAdapter } from '@nestjs/platform-ws';
+import { Buffer } from 'node:buffer';
 import { ForbiddenError } from '../common/errors/forbidden.error.js';
 import { parseMessage } from '../common/protocol/parse-message.js';
 import { isPushCommand } from '../push/push-command.js';

@@ -7,6 +7,7 @@ import type {
 } from '@nestjs/websockets';
 import { GATEWAY_METADATA } from '@nestjs/websockets/constants.js';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { type ServerOptions, WebSocket, WebSocketServer } from 'ws';
 import { BinaryFrameError } from '../common/errors/binary-frame.error.js';

@@ -8,6 +8,7 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { JwtBindGuard } from '../auth/jwt-bind.guard.js';
 import { PushError } from '../common/errors/push.error.js';

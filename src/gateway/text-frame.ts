@@ -1,3 +1,5 @@
+import { Buffer } from 'node:buffer';
+
 /**
  * A WebSocket text frame (RFC 6455, section 5.2) in one buffer: final, unmasked (server to
  * client), no extension. One buffer makes one `write` per recipient; `ws` writes a header and a

@@ -1,4 +1,5 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Buffer } from 'node:buffer';
 import { PushConfig } from '../config/push-config.js';
 import { PushMetrics } from '../metrics/push-metrics.service.js';
 import { Fifo } from './fifo.js';

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Buffer } from 'node:buffer';
 import { CloseCode } from '../common/protocol/close-code.js';
 import { PushEvents } from '../events/push-events.service.js';
 import { PushMetrics } from '../metrics/push-metrics.service.js';

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { IsArray, ValidateBy } from 'class-validator';
+import { Buffer } from 'node:buffer';
 
 /** Longest uid or group name accepted, in UTF-8 bytes. */
 export const MAX_NAME_BYTES = 256;

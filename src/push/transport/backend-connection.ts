@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { toErrorBody } from '../../common/errors/error-body.js';
 import { IncompleteLineError } from '../../common/errors/incomplete-line.error.js';
 import type { PushError } from '../../common/errors/push.error.js';

@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { Buffer, isUtf8 } from 'node:buffer';
 import { BadJsonError } from '../../common/errors/bad-json.error.js';
 import { LineTooLongError } from '../../common/errors/line-too-long.error.js';
 import type { PushError } from '../../common/errors/push.error.js';
