@@ -30,6 +30,10 @@ describe(generatedFunction, () => {
     expect(add?.(2, 3)).toBe(5);
   });
 
+  it('throws an error in the source instead of hiding it behind the generic path', () => {
+    expect(() => generatedFunction([], 'return (;')).toThrow(SyntaxError);
+  });
+
   describe('where code generation is off', () => {
     it('makes no function', () => {
       expect(
