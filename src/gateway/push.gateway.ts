@@ -1,7 +1,5 @@
 import { Inject, Logger, UseFilters } from '@nestjs/common';
 import {
-  ConnectedSocket,
-  MessageBody,
   type OnGatewayConnection,
   type OnGatewayInit,
   SubscribeMessage,
@@ -16,7 +14,7 @@ import { RateLimitedError } from '../common/errors/rate-limited.error.js';
 import { UnauthorizedError } from '../common/errors/unauthorized.error.js';
 import { CloseCode } from '../common/protocol/close-code.js';
 import type { ServerMessage } from '../common/protocol/server-messages.js';
-import { PushValidationPipe } from '../common/validation/push-validation.pipe.js';
+import { validateMessage } from '../common/validation/push-validation.pipe.js';
 import { PushConfig } from '../config/push-config.js';
 import { PushEvents } from '../events/push-events.service.js';
 import { PushgateEvent } from '../events/pushgate-events.js';
@@ -42,6 +40,12 @@ const MAX_REFUSALS = 3;
  * proven: a token, when `PUSH_JWT_*` is set, and the application's `BindGuard`, if any), takes
  * `pong`, and forgets the connection when it closes. It shares the HTTP server of the Nest
  * application (port 0 in the decorator), so its address is `PUSH_WS_HOST:PUSH_WS_PORT`.
+ *
+ * Its handlers take Nest's default arguments, the socket and the message as sent, and validate
+ * the message themselves rather than through a parameter pipe. A parameter's pipes run after the
+ * application's global ones: an embedding application's `ValidationPipe` with `whitelist` would
+ * strip the `token` from `init` before the guards could read it. A message typed `unknown` passes
+ * global pipes untouched.
  */
 @WebSocketGateway()
 @UseFilters(WsErrorFilter)
@@ -117,10 +121,8 @@ export class PushGateway
    * connection missed.
    */
   @SubscribeMessage(ClientMessage.Init)
-  async init(
-    @ConnectedSocket() socket: PushSocket,
-    @MessageBody(PushValidationPipe) message: InitDto,
-  ): Promise<undefined> {
+  async init(socket: PushSocket, body: unknown): Promise<undefined> {
+    const message = validateMessage(InitDto, body);
     const { client, handshake } = socket;
     const uid = message.task_id;
     if (!this.withinInitRate(socket)) {
@@ -164,10 +166,8 @@ export class PushGateway
 
   /** The browser received the push at `position` (one sent with `"ack":true`). */
   @SubscribeMessage(ClientMessage.Ack)
-  ack(
-    @ConnectedSocket() socket: PushSocket,
-    @MessageBody(PushValidationPipe) { position }: AckDto,
-  ): void {
+  ack(socket: PushSocket, body: unknown): void {
+    const { position } = validateMessage(AckDto, body);
     this.push.acknowledge(socket.client, position);
   }
 

@@ -51,7 +51,8 @@ export class PushValidationPipe implements PipeTransform {
 /**
  * A message as an instance of its DTO class, checked against the class's rules; throws
  * `invalid_message` naming every offending field. What the pipe does, for a caller that holds
- * the message itself (the text transport, for handlers that take lines in batches).
+ * the message itself: the text transport, for handlers that take lines in batches, and the
+ * gateway's own handlers (see `PushGateway`).
  */
 export function validateMessage<T extends object>(
   dtoClass: Type<T>,
