@@ -4,7 +4,6 @@ import {
   type INestApplication,
   Module,
   type ModuleMetadata,
-  ValidationPipe,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
@@ -43,21 +42,14 @@ const settings = (): PushConfig =>
 describe('extending Pushgate from an application', () => {
   const cleanup = useCleanup();
 
-  /**
-   * Boots an application module the way a team would, and returns its addresses. `setUp` does
-   * what the team's `main.ts` does before Pushgate starts.
-   */
-  async function boot(
-    metadata: ModuleMetadata,
-    setUp: (app: INestApplication) => void = () => {},
-  ) {
+  /** Boots an application module the way a team would, and returns its addresses. */
+  async function boot(metadata: ModuleMetadata) {
     @Module(metadata)
     class HostModule {}
     const app: INestApplication = await NestFactory.create(HostModule, {
       logger: false,
     });
     cleanup.push(() => app.close());
-    setUp(app);
     const { ws, text } = await startPushgate(app);
     const push = new PushClient({ port: text.port });
     cleanup.push(() => push.close());
@@ -109,19 +101,16 @@ describe('extending Pushgate from an application', () => {
     }
 
     /** Pushgate with `TokenGuard` deciding every binding. */
-    const withTokenGuard = (setUp?: (app: INestApplication) => void) =>
-      boot(
-        {
-          imports: [
-            PushgateModule.forRootAsync({
-              imports: [TokensModule],
-              useFactory: settings,
-              bindGuard: TokenGuard,
-            }),
-          ],
-        },
-        setUp,
-      );
+    const withTokenGuard = () =>
+      boot({
+        imports: [
+          PushgateModule.forRootAsync({
+            imports: [TokensModule],
+            useFactory: settings,
+            bindGuard: TokenGuard,
+          }),
+        ],
+      });
 
     it('lets a connection bind only the uid it may, answering unauthorized otherwise', async () => {
       const { url, push } = await withTokenGuard();
@@ -141,33 +130,6 @@ describe('extending Pushgate from an application', () => {
         task_id: 'ann',
       });
       expect(await push.isUidOnline('ann')).toBe(true);
-    });
-
-    it('gets the init message whole when the application validates its own with a strict global ValidationPipe', async () => {
-      const { url, push } = await withTokenGuard((app) =>
-        app.useGlobalPipes(
-          new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true }),
-        ),
-      );
-      const tab = await browser(url);
-
-      tab.send({ type: 'init', task_id: 'ann', token: 'token-of-ann' });
-      expect(await tab.next()).toMatchObject({
-        type: 'init_ok',
-        task_id: 'ann',
-      });
-      expect(await push.isUidOnline('ann')).toBe(true);
-      // Pushgate's own rules still answer, with its own error codes.
-      tab.send({ type: 'init', task_id: '' });
-      expect(await tab.next()).toMatchObject({
-        type: 'error',
-        code: 'invalid_message',
-      });
-      tab.send({ type: 'ack', position: 'first' });
-      expect(await tab.next()).toMatchObject({
-        type: 'error',
-        code: 'invalid_message',
-      });
     });
 
     it('handles the frames after an init only once its guard has decided, in the order sent', async () => {

@@ -36,6 +36,14 @@ import { WsErrorFilter } from './ws-error.filter.js';
 const MAX_REFUSALS = 3;
 
 /**
+ * The socket as the handlers declare it. TypeScript records a parameter's class for Nest, which
+ * hands it to the application's global pipes with the socket: a `ValidationPipe` with
+ * `validateCustomDecorators` would then copy the socket into that class, and the copy aborts the
+ * process. An intersection is recorded as `Object`, which a `ValidationPipe` leaves alone.
+ */
+type HandlerSocket = PushSocket & object;
+
+/**
  * The browser side: registers each connection, binds it to a uid on `init` (once the uid is
  * proven: a token, when `PUSH_JWT_*` is set, and the application's `BindGuard`, if any), takes
  * `pong`, and forgets the connection when it closes. It shares the HTTP server of the Nest
@@ -44,8 +52,9 @@ const MAX_REFUSALS = 3;
  * Its handlers take Nest's default arguments, the socket and the message as sent, and validate
  * the message themselves rather than through a parameter pipe. A parameter's pipes run after the
  * application's global ones: an embedding application's `ValidationPipe` with `whitelist` would
- * strip the `token` from `init` before the guards could read it. A message typed `unknown` passes
- * global pipes untouched.
+ * strip the `token` from `init` before the guards could read it. Global pipes still get both
+ * arguments, but declared without a class (`HandlerSocket`, and the message as `unknown`), both
+ * are recorded for Nest as `Object`, which a `ValidationPipe` does not validate.
  */
 @WebSocketGateway()
 @UseFilters(WsErrorFilter)
@@ -121,7 +130,7 @@ export class PushGateway
    * connection missed.
    */
   @SubscribeMessage(ClientMessage.Init)
-  async init(socket: PushSocket, body: unknown): Promise<undefined> {
+  async init(socket: HandlerSocket, body: unknown): Promise<undefined> {
     const message = validateMessage(InitDto, body);
     const { client, handshake } = socket;
     const uid = message.task_id;
@@ -166,7 +175,7 @@ export class PushGateway
 
   /** The browser received the push at `position` (one sent with `"ack":true`). */
   @SubscribeMessage(ClientMessage.Ack)
-  ack(socket: PushSocket, body: unknown): void {
+  ack(socket: HandlerSocket, body: unknown): void {
     const { position } = validateMessage(AckDto, body);
     this.push.acknowledge(socket.client, position);
   }
