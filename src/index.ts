@@ -10,6 +10,7 @@ export { startPushgate, type PushgateAddresses } from './start-pushgate.js';
 export { PushConfig, type PushgateOptions } from './config/push-config.js';
 export { PushService } from './push/push.service.js';
 export { batched, type BatchedExtras } from './push/transport/batched.js';
+export { TEXT_TRANSPORT } from './push/transport/text-transport-id.js';
 export type { GatewayApi, SendToAllOptions } from './push/gateway-api.js';
 export type { ClientInfo, Session } from './registry/client.js';
 export {

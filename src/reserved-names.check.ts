@@ -1,7 +1,10 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import { PATTERN_METADATA } from '@nestjs/microservices/constants';
+import {
+  PATTERN_METADATA,
+  TRANSPORT_METADATA,
+} from '@nestjs/microservices/constants';
 import {
   GATEWAY_METADATA,
   MESSAGE_METADATA,
@@ -9,6 +12,7 @@ import {
 import { ClientMessage } from './gateway/client-message.js';
 import { PushGateway } from './gateway/push.gateway.js';
 import { isPushCommand } from './push/push-command.js';
+import { TEXT_TRANSPORT } from './push/transport/text-transport-id.js';
 
 const RESERVED: ReadonlySet<string> = new Set(Object.values(ClientMessage));
 
@@ -16,7 +20,8 @@ const RESERVED: ReadonlySet<string> = new Set(Object.values(ClientMessage));
  * Refuses to start when two handlers would claim one message, which would leave it to registration
  * order which one runs: an application gateway subscribing to a message Pushgate handles itself
  * (`init`, `pong`) or to a backend command (which browsers may never send), or two
- * `@MessagePattern` handlers of one text command (an application replacing `send`, say).
+ * `@MessagePattern` handlers of one text command on the text port (an application replacing
+ * `send`, say).
  */
 @Injectable()
 export class ReservedNamesCheck implements OnModuleInit {
@@ -37,10 +42,19 @@ export class ReservedNamesCheck implements OnModuleInit {
       }
     }
     const owners = new Map<string, string>();
-    for (const { name, message } of this.handlers(
+    for (const { name, message, handler } of this.handlers(
       this.discovery.getControllers(),
       PATTERN_METADATA,
     )) {
+      // A command declared for another transport (the application's own microservice) is not
+      // served on the text port.
+      const transport: unknown = Reflect.getMetadata(
+        TRANSPORT_METADATA,
+        handler,
+      );
+      if (transport !== undefined && transport !== TEXT_TRANSPORT) {
+        continue;
+      }
       const owner = owners.get(message);
       if (owner !== undefined) {
         throw new Error(
@@ -71,7 +85,11 @@ export class ReservedNamesCheck implements OnModuleInit {
         const declared: unknown = Reflect.getMetadata(key, prototype[method]);
         for (const message of [declared].flat()) {
           if (typeof message === 'string') {
-            yield { name: `${metatype.name}.${method}`, message };
+            yield {
+              name: `${metatype.name}.${method}`,
+              message,
+              handler: prototype[method],
+            };
           }
         }
       }

@@ -35,9 +35,11 @@ export async function startPushgate(
   );
   app.useWebSocketAdapter(new PushWsAdapter(app));
   const transport = app.get(TextTransport);
-  app.connectMicroservice({ strategy: transport });
+  // Only Pushgate's own: the application starts any microservice of its own itself, before or
+  // after this, and a second start of one would fail.
+  const textPort = app.connectMicroservice({ strategy: transport });
   try {
-    await app.startAllMicroservices();
+    await textPort.listen();
     await app.listen(config.wsPort, config.wsHost);
   } catch (error) {
     await app.close();

@@ -7,14 +7,21 @@ import {
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
-import { MessagePattern } from '@nestjs/microservices';
+import {
+  type ClientProxy,
+  ClientProxyFactory,
+  MessagePattern,
+  type MicroserviceOptions,
+  Transport,
+} from '@nestjs/microservices';
 import {
   type OnGatewayConnection,
   type OnGatewayDisconnect,
   SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
-import { map, type Observable, of } from 'rxjs';
+import type { AddressInfo, Server as NetServer } from 'node:net';
+import { firstValueFrom, map, type Observable, of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { PushError } from '../src/common/errors/push.error.js';
 import { loadConfig } from '../src/config/load-config.js';
@@ -371,6 +378,99 @@ describe('extending Pushgate from an application', () => {
       ).rejects.toThrow(
         /Controller\.send and \w+Controller\.send both handle the text command "send"/,
       );
+    });
+  });
+
+  describe("a microservice of the application's own", () => {
+    const SECRET = 'a-text-port-secret-of-some-length';
+
+    @Controller()
+    class HostCommands {
+      @MessagePattern('hostPing', Transport.TCP)
+      ping(): string {
+        return 'pong';
+      }
+
+      // The same name as Pushgate's command, on the application's transport: no clash.
+      @MessagePattern('send', Transport.TCP)
+      send(): string {
+        return 'the application sent it';
+      }
+    }
+
+    /**
+     * Pushgate and a TCP microservice of the application's, which the application starts before
+     * `startPushgate` (as a hybrid application's main.ts does) or after it.
+     */
+    async function hybrid(
+      order: 'before' | 'after',
+    ): Promise<{ url: string; push: PushClient; host: ClientProxy }> {
+      @Module({
+        imports: [
+          PushgateModule.forRoot(
+            Object.assign(settings(), { textSecret: SECRET }),
+          ),
+        ],
+        controllers: [HostCommands],
+      })
+      class HybridModule {}
+      const app: INestApplication = await NestFactory.create(HybridModule, {
+        logger: false,
+      });
+      cleanup.push(() => app.close());
+      const own = app.connectMicroservice<MicroserviceOptions>({
+        transport: Transport.TCP,
+        options: { host: '127.0.0.1', port: 0 },
+      });
+      if (order === 'before') {
+        await app.startAllMicroservices();
+      }
+      const { ws, text } = await startPushgate(app);
+      if (order === 'after') {
+        await app.startAllMicroservices();
+      }
+      const push = new PushClient({ port: text.port, secret: SECRET });
+      cleanup.push(() => push.close());
+      const host = ClientProxyFactory.create({
+        transport: Transport.TCP,
+        options: {
+          host: '127.0.0.1',
+          port: (own.unwrap<NetServer>().address() as AddressInfo).port,
+        },
+      });
+      cleanup.push(() => host.close());
+      return { url: `ws://127.0.0.1:${ws.port}`, push, host };
+    }
+
+    it("serves its own commands and none of Pushgate's, which need the text port's secret", async () => {
+      const { url, push, host } = await hybrid('before');
+      const tab = await WsClient.bound(url, 'ann');
+      cleanup.push(() => tab.socket.terminate());
+      const call = (pattern: string, data: unknown) =>
+        firstValueFrom(host.send<unknown>(pattern, data));
+
+      expect(await call('hostPing', {})).toBe('pong');
+      expect(await call('send', { task_id: 'ann', openid: 'o' })).toBe(
+        'the application sent it',
+      );
+      for (const [pattern, data] of [
+        ['getAllUidList', {}],
+        ['sendToAll', { message: { type: 'forged' } }],
+      ] as const) {
+        await expect(call(pattern, data)).rejects.toMatch(
+          /no matching message handler/,
+        );
+      }
+      expect(await push.getAllUidList()).toEqual(['ann']);
+      await push.sendToUid('ann', { type: 'real' });
+      expect(await tab.next()).toEqual({ type: 'real' });
+    });
+
+    it('may be started after Pushgate too', async () => {
+      const { host, push } = await hybrid('after');
+
+      expect(await firstValueFrom(host.send('hostPing', {}))).toBe('pong');
+      expect(await push.getAllUidCount()).toBe(0);
     });
   });
 

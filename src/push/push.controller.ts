@@ -11,6 +11,7 @@ import { SendDto } from './dto/send.dto.js';
 import { PushCommand } from './push-command.js';
 import { PushService, type SendResult } from './push.service.js';
 import { batched } from './transport/batched.js';
+import { TEXT_TRANSPORT } from './transport/text-transport-id.js';
 
 /** The send commands. Each result is the number of connections the message was written to. */
 @Controller()
@@ -22,7 +23,7 @@ export class PushController {
    * The login-status shortcut of the PHP backends. The hot command: it takes runs of consecutive
    * lines at once (see `batched`).
    */
-  @MessagePattern(PushCommand.Send, batched(SendDto))
+  @MessagePattern(PushCommand.Send, TEXT_TRANSPORT, batched(SendDto))
   send(@Payload() lines: SendDto[]): Promise<SendResult[]> {
     return this.push.sendToUidBatch(
       lines.map(({ task_id, openid, data, ack, ack_timeout_ms }) => {
@@ -37,7 +38,7 @@ export class PushController {
   }
 
   /** The hot command of the Gateway API: batched, as `send`. */
-  @MessagePattern(PushCommand.SendToUid, batched(SendToUidDto))
+  @MessagePattern(PushCommand.SendToUid, TEXT_TRANSPORT, batched(SendToUidDto))
   sendToUid(@Payload() lines: SendToUidDto[]): Promise<SendResult[]> {
     return this.push.sendToUidBatch(
       lines.map(({ uid, uids, message, ack, ack_timeout_ms }) => ({
@@ -49,14 +50,14 @@ export class PushController {
     );
   }
 
-  @MessagePattern(PushCommand.SendToClient)
+  @MessagePattern(PushCommand.SendToClient, TEXT_TRANSPORT)
   sendToClient(
     @Payload() { client_id, client_ids, message }: SendToClientDto,
   ): Promise<number> {
     return this.push.sendToClient(targets(client_id, client_ids), message);
   }
 
-  @MessagePattern(PushCommand.SendToGroup)
+  @MessagePattern(PushCommand.SendToGroup, TEXT_TRANSPORT)
   sendToGroup(
     @Payload() { group, groups, message, exclude }: SendToGroupDto,
   ): Promise<number> {
@@ -67,7 +68,7 @@ export class PushController {
     );
   }
 
-  @MessagePattern(PushCommand.SendToAll)
+  @MessagePattern(PushCommand.SendToAll, TEXT_TRANSPORT)
   sendToAll(
     @Payload() { message, client_ids, exclude }: SendToAllDto,
   ): Promise<number> {

@@ -35,6 +35,7 @@ import { AckTracker } from '../../history/ack-tracker.service.js';
 import { Receipt } from '../receipt.js';
 import { BackendConnection } from './backend-connection.js';
 import { TextAuth } from './text-auth.js';
+import { TEXT_TRANSPORT } from './text-transport-id.js';
 import type { BatchedExtras } from './batched.js';
 
 type ReplyId = string | number;
@@ -69,6 +70,7 @@ export class TextTransport
   implements CustomTransportStrategy, BeforeApplicationShutdown
 {
   protected override readonly logger = new Logger(TextTransport.name);
+  override readonly transportId = TEXT_TRANSPORT;
   private readonly server: NetServer;
   private readonly auth: TextAuth;
 
@@ -98,6 +100,10 @@ export class TextTransport
   }
 
   listen(callback: (error?: Error) => void): void {
+    // An application that starts all its microservices after `startPushgate` starts this one again.
+    if (this.server.listening) {
+      return callback();
+    }
     const fail = (error: Error) => callback(error);
     this.server.once('error', fail);
     this.server.listen(this.config.textPort, this.config.textHost, () => {
