@@ -25,6 +25,17 @@ describe('Pushgate embedded in an application with a strict global ValidationPip
     return tab;
   }
 
+  /** A browser that has sent `init` for `uid`, with a token for it. */
+  async function initWithToken(uid: string): Promise<WsClient> {
+    const tab = await browser();
+    tab.send({
+      type: 'init',
+      task_id: uid,
+      token: await mintToken(JWT_SECRET, uid, 60),
+    });
+    return tab;
+  }
+
   beforeAll(async () => {
     host = ServerProcess.start(
       {
@@ -59,12 +70,7 @@ describe('Pushgate embedded in an application with a strict global ValidationPip
   });
 
   it('binds a uid with the token sent in init', async () => {
-    const tab = await browser();
-    tab.send({
-      type: 'init',
-      task_id: 'ann',
-      token: await mintToken(JWT_SECRET, 'ann', 60),
-    });
+    const tab = await initWithToken('ann');
 
     expect(await tab.next()).toMatchObject({ type: 'init_ok', task_id: 'ann' });
   });
@@ -81,12 +87,7 @@ describe('Pushgate embedded in an application with a strict global ValidationPip
         code: 'invalid_message',
       });
     }
-    const next = await browser();
-    next.send({
-      type: 'init',
-      task_id: 'bob',
-      token: await mintToken(JWT_SECRET, 'bob', 60),
-    });
+    const next = await initWithToken('bob');
     expect(await next.next()).toMatchObject({ type: 'init_ok' });
   });
 });
