@@ -1,11 +1,13 @@
 import {
+  type ArgumentMetadata,
   Controller,
   Injectable,
   type INestApplication,
   Module,
   type ModuleMetadata,
+  type PipeTransform,
 } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { APP_PIPE, NestFactory } from '@nestjs/core';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import {
   type ClientProxy,
@@ -15,6 +17,7 @@ import {
   Transport,
 } from '@nestjs/microservices';
 import {
+  MessageBody,
   type OnGatewayConnection,
   type OnGatewayDisconnect,
   SubscribeMessage,
@@ -322,6 +325,44 @@ describe('extending Pushgate from an application', () => {
       await tab.close();
 
       await expect.poll(() => seen).toEqual(['connected', 'disconnected']);
+    });
+  });
+
+  describe("the application's global pipes", () => {
+    /** What the pipe was handed: a message body as it came, any other argument by its kind. */
+    const piped: unknown[] = [];
+
+    @Injectable()
+    class RecordingPipe implements PipeTransform {
+      transform(value: unknown, { type }: ArgumentMetadata): unknown {
+        piped.push(type === 'body' ? value : type);
+        return value;
+      }
+    }
+
+    @WebSocketGateway()
+    class EchoGateway {
+      @SubscribeMessage('echo')
+      echo(@MessageBody() body: { text: string }) {
+        return { type: 'echoed', text: body.text };
+      }
+    }
+
+    it("run for the application's own handlers, not for Pushgate's init, pong and ack", async () => {
+      const { url } = await withParts({
+        providers: [
+          EchoGateway,
+          { provide: APP_PIPE, useClass: RecordingPipe },
+        ],
+      });
+      const tab = await browser(url);
+      await tab.init('ann');
+      tab.send({ type: 'pong' });
+      tab.send({ type: 'ack', position: 1 });
+      tab.send({ type: 'echo', text: 'hi' });
+
+      expect(await tab.nextNonPing()).toEqual({ type: 'echoed', text: 'hi' });
+      expect(piped).toEqual([{ type: 'echo', text: 'hi' }]);
     });
   });
 

@@ -30,18 +30,11 @@ import { HeartbeatService } from './heartbeat.service.js';
 import type { PushSocket, SocketContext } from './push-socket.js';
 import { sendError } from './send-error.js';
 import { RateLimit } from './rate-limit.js';
+import { RawArguments } from './raw-arguments.decorator.js';
 import { WsErrorFilter } from './ws-error.filter.js';
 
 /** Refused bindings in a row after which a connection is closed (4401). */
 const MAX_REFUSALS = 3;
-
-/**
- * The socket as the handlers declare it. TypeScript records a parameter's class for Nest, which
- * hands it to the application's global pipes with the socket: a `ValidationPipe` with
- * `validateCustomDecorators` would then copy the socket into that class, and the copy aborts the
- * process. An intersection is recorded as `Object`, which a `ValidationPipe` leaves alone.
- */
-type HandlerSocket = PushSocket & object;
 
 /**
  * The browser side: registers each connection, binds it to a uid on `init` (once the uid is
@@ -49,12 +42,10 @@ type HandlerSocket = PushSocket & object;
  * `pong`, and forgets the connection when it closes. It shares the HTTP server of the Nest
  * application (port 0 in the decorator), so its address is `PUSH_WS_HOST:PUSH_WS_PORT`.
  *
- * Its handlers take Nest's default arguments, the socket and the message as sent, and validate
- * the message themselves rather than through a parameter pipe. A parameter's pipes run after the
- * application's global ones: an embedding application's `ValidationPipe` with `whitelist` would
- * strip the `token` from `init` before the guards could read it. Global pipes still get both
- * arguments, but declared without a class (`HandlerSocket`, and the message as `unknown`), both
- * are recorded for Nest as `Object`, which a `ValidationPipe` does not validate.
+ * Its handlers take the socket and the message as sent (`RawArguments`), and validate the message
+ * themselves: no pipe runs on them. A pipe would cost every message Nest's parameter pipeline, and
+ * an embedding application's global `ValidationPipe` would reach them: with `whitelist`, it would
+ * strip the `token` from `init` before the guards could read it.
  */
 @WebSocketGateway()
 @UseFilters(WsErrorFilter)
@@ -130,7 +121,8 @@ export class PushGateway
    * connection missed.
    */
   @SubscribeMessage(ClientMessage.Init)
-  async init(socket: HandlerSocket, body: unknown): Promise<undefined> {
+  @RawArguments()
+  async init(socket: PushSocket, body: unknown): Promise<undefined> {
     const message = validateMessage(InitDto, body);
     const { client, handshake } = socket;
     const uid = message.task_id;
@@ -175,7 +167,8 @@ export class PushGateway
 
   /** The browser received the push at `position` (one sent with `"ack":true`). */
   @SubscribeMessage(ClientMessage.Ack)
-  ack(socket: HandlerSocket, body: unknown): void {
+  @RawArguments()
+  ack(socket: PushSocket, body: unknown): void {
     const { position } = validateMessage(AckDto, body);
     this.push.acknowledge(socket.client, position);
   }
@@ -202,6 +195,7 @@ export class PushGateway
 
   /** The answer to a ping. The adapter already counted it as a sign of life; nothing else to do. */
   @SubscribeMessage(ClientMessage.Pong)
+  @RawArguments()
   pong(): void {}
 }
 
