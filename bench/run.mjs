@@ -58,6 +58,19 @@ if (options.callgrind !== undefined) {
   }
   mkdirSync(options.callgrind, { recursive: true });
 }
+if (options.perf !== undefined) {
+  // perf samples a scenario's CPU measurement window, which these two do not have.
+  const unsampled = selected.filter(({ name }) =>
+    ['latency', 'cluster'].includes(name),
+  );
+  if (unsampled.length > 0) {
+    console.error(
+      `--perf samples fanout, connect and broadcast, not ${unsampled.map(({ name }) => name).join(', ')}: choose them with --scenario.`,
+    );
+    process.exit(2);
+  }
+  mkdirSync(options.perf, { recursive: true });
+}
 if (!existsSync(TARGETS.pushgate.script)) {
   console.error(
     `${TARGETS.pushgate.script} is missing: run npm run build first (npm run bench does).`,
@@ -124,6 +137,7 @@ async function measureOnce(scenario, settings, target) {
   const server = await start(target, {
     cpuProfileDir: options['cpu-prof'],
     callgrindDir: options.callgrind,
+    perfDir: options.perf,
   });
   try {
     const result = await scenario.measure(server, settings);

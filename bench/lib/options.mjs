@@ -19,6 +19,9 @@ export const USAGE = `Usage: npm run bench -- [options]   (or: node bench/run.mj
                          valgrind's callgrind instead of timing them, in a first pass and a
                          second; repeatable where time is not (smaller default sizes; the
                          profiles stay in DIR for callgrind_annotate)
+  --perf DIR             fanout, connect and broadcast: sample both servers with Linux perf in
+                         each measurement, native code and system calls included, into DIR
+                         (read one with: node bench/perf-top.mjs DIR/<file>.data)
   -h, --help             this text`;
 
 const COUNTS = ['clients', 'messages', 'broadcasts', 'rounds'];
@@ -33,6 +36,7 @@ export function parseOptions(args) {
       quick: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
       callgrind: { type: 'string' },
+      perf: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { callgrindCommand, InstructionCounter } from './callgrind.mjs';
 import { track } from './children.mjs';
 import { onCore, SERVER_CORE } from './cpu-pinning.mjs';
+import { PerfRecorder, perfNodeArgs } from './perf-record.mjs';
 import { cpuSeconds, mainThreadCpuSeconds } from './proc-stats.mjs';
 
 const root = (path) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
@@ -48,12 +49,13 @@ const KEEP_LINES = 20;
  * Starts `target` (a key of TARGETS) on the server core with free loopback ports, and resolves
  * once it has printed where it listens. With `cpuProfileDir`, Pushgate writes a V8 CPU profile
  * there when it exits (read it with `node bench/profile-top.mjs`). With `callgrindDir`, the server
- * runs under valgrind's callgrind, which counts its instructions (see `callgrind.mjs`). `env`
- * adds settings.
+ * runs under valgrind's callgrind, which counts its instructions (see `callgrind.mjs`). With
+ * `perfDir`, Linux perf samples it in each measurement window (see `perf-record.mjs`). `env` adds
+ * settings.
  */
 export async function startServer(
   target,
-  { cpuProfileDir, callgrindDir, env = {} } = {},
+  { cpuProfileDir, callgrindDir, perfDir, env = {} } = {},
 ) {
   const { script } = TARGETS[target];
   const profile =
@@ -64,17 +66,21 @@ export async function startServer(
     ...(callgrindDir ? callgrindCommand(callgrindDir) : []),
     process.execPath,
     ...profile,
+    ...(perfDir ? perfNodeArgs() : []),
     script,
   ]);
   const child = track(
     spawn(command, args, {
       env: { ...process.env, ...ENV, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // V8 writes its record of compiled code (for perf) into the working directory.
+      cwd: perfDir,
     }),
   );
   const server = new ServerProcess(
     child,
     callgrindDir && new InstructionCounter(child.pid, callgrindDir),
+    perfDir && new PerfRecorder(child.pid, perfDir, target),
   );
   await server.started;
   return server;
@@ -87,6 +93,7 @@ export async function startServer(
 class ServerProcess {
   #child;
   #counter;
+  #perf;
   #ports = {};
   #onStarted;
   #onStartFailed;
@@ -95,9 +102,10 @@ class ServerProcess {
   /** Lines printed in all. */
   outputLines = 0;
 
-  constructor(child, counter) {
+  constructor(child, counter, perf) {
     this.#child = child;
     this.#counter = counter;
+    this.#perf = perf;
     this.pid = child.pid;
     this.exited = once(child, 'exit');
     for (const stream of [child.stdout, child.stderr]) {
@@ -146,9 +154,11 @@ class ServerProcess {
   /**
    * Starts measuring what the server spends; `close()` on the result says what it spent since:
    * `cpuSeconds` in all threads and `mainThreadCpuSeconds`, and under callgrind `instructions`
-   * (`{ all, main }`, see `callgrind.mjs`).
+   * (`{ all, main }`, see `callgrind.mjs`). With `--perf`, the window's samples are written to a
+   * file, whose name is printed.
    */
   async window() {
+    await this.#perf?.start();
     const cpuBefore = cpuSeconds(this.pid);
     const mainBefore = mainThreadCpuSeconds(this.pid);
     await this.#counter?.start();
@@ -158,7 +168,11 @@ class ServerProcess {
           cpuSeconds: cpuSeconds(this.pid) - cpuBefore,
           mainThreadCpuSeconds: mainThreadCpuSeconds(this.pid) - mainBefore,
         };
-        return { ...spent, instructions: await this.#counter?.stop() };
+        const instructions = await this.#counter?.stop();
+        if (this.#perf !== undefined) {
+          console.error(`  perf samples: ${await this.#perf.stop()}`);
+        }
+        return { ...spent, instructions };
       },
     };
   }
