@@ -60,7 +60,7 @@ let frames;
 let thread;
 for await (const line of createInterface({ input: perf.stdout })) {
   if (line.trim() === '') {
-    if (thread === mainThread) take(frames);
+    if (frames !== undefined && thread === mainThread) take(frames);
     frames = undefined;
   } else if (frames === undefined) {
     thread = line.trim();
