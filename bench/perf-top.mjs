@@ -4,6 +4,7 @@
 // call, a hash table, V8's runtime) is its own.
 //   node bench/perf-top.mjs DIR/<target>.<pid>.<n>.data [how many functions]
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -48,6 +49,7 @@ function take(frames) {
   // "<function> <file>:<line>:<column>", the function's name empty when it has none.
   const name = js
     .replace(JAVASCRIPT, '')
+    .replace(/^ /, '(anonymous) ')
     .replace(/file:\/\/|\S*?\/(?=(node_modules|dist|bench)\/)/g, '');
   add(byOwner, ownerOf(name.slice(name.lastIndexOf(' ') + 1)));
   add(byFunction, name);
@@ -71,6 +73,10 @@ for await (const line of createInterface({ input: perf.stdout })) {
   }
 }
 if (frames !== undefined && thread === mainThread) take(frames);
+const [code] = await once(perf, 'close');
+if (code !== 0) {
+  process.exit(1); // perf has said why, on stderr
+}
 
 const table = (map, limit) =>
   [...map]

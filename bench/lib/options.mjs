@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 export const USAGE = `Usage: npm run bench -- [options]   (or: node bench/run.mjs [options], after npm run build)
@@ -53,5 +54,16 @@ export function parseOptions(args) {
     }
   }
   options.rounds ??= values.quick ? 1 : 3;
+  // Absolute, because a server sampled by perf runs in the perf directory.
+  for (const name of ['cpu-prof', 'callgrind', 'perf']) {
+    if (values[name] !== undefined) {
+      options[name] = resolve(values[name]);
+    }
+  }
+  if (values.perf !== undefined && values.callgrind !== undefined) {
+    throw new Error(
+      '--perf samples a server that runs natively, --callgrind one under valgrind: choose one',
+    );
+  }
   return options;
 }

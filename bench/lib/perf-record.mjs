@@ -1,6 +1,5 @@
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,8 +10,10 @@ const run = promisify(execFile);
 
 /** Samples per second of CPU time the server uses. */
 const FREQUENCY = 2000;
-/** How long `perf record` may take to attach before a measurement starts without it. */
+/** How long `perf record` may take to attach. */
 const ATTACH_TIMEOUT_MS = 5000;
+/** How long `perf record` may take to write its file once asked to stop. */
+const STOP_TIMEOUT_MS = 30_000;
 
 /**
  * Sampling the servers with Linux `perf` (`--perf DIR`). Unlike `--cpu-prof`, it sees what the
@@ -53,11 +54,17 @@ export class PerfRecorder {
       `${this.#label}.${this.#pid}.${++this.#windows}.raw.data`,
     );
     // `-k 1`: timestamps on the clock V8's jitdump uses, which `perf inject --jit` requires.
+    // `-D -1` with `--control`: perf attaches, then samples from the `enable` it acknowledges,
+    // so that the window starts sampled (it takes perf some 150 ms to attach).
     const child = track(
       spawn(
         'perf',
         [
           'record',
+          '-D',
+          '-1',
+          '--control',
+          'fd:3,4',
           '-k',
           '1',
           '-e',
@@ -70,37 +77,64 @@ export class PerfRecorder {
           '-o',
           file,
         ],
-        { stdio: ['ignore', 'ignore', 'pipe'] },
+        {
+          stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
+          env: this.#env(),
+        },
       ),
     );
+    const exited = once(child, 'exit');
     const errors = [];
     child.stderr.on('data', (chunk) => errors.push(chunk));
-    this.#recording = { child, file, errors };
-    // perf creates its output file once it is attached to the process.
-    for (
-      const deadline = Date.now() + ATTACH_TIMEOUT_MS;
-      !existsSync(file);
-      await sleep(20)
-    ) {
-      if (child.exitCode !== null || Date.now() > deadline) {
-        throw new Error(
-          `perf record did not start: ${Buffer.concat(errors).toString().trim()}`,
-        );
-      }
+    this.#recording = { child, exited, file };
+    child.stdio[3].write('enable\n');
+    const timeout = new AbortController();
+    const outcome = await Promise.race([
+      once(child.stdio[4], 'data').then(() => 'ready'),
+      exited.then(() => 'exited'),
+      sleep(ATTACH_TIMEOUT_MS, 'late', { signal: timeout.signal }),
+    ]);
+    timeout.abort();
+    if (outcome !== 'ready') {
+      await this.#end();
+      throw new Error(
+        `perf record did not start: ${Buffer.concat(errors).toString().trim() || outcome}`,
+      );
     }
   }
 
   /** Stops recording; resolves to the file with the samples, functions named. */
   async stop() {
-    const { child, file } = this.#recording;
-    this.#recording = undefined;
-    child.kill('SIGINT');
-    await once(child, 'exit');
+    const { file } = this.#recording;
+    await this.#end();
     const named = file.replace(/\.raw\.data$/, '.data');
     await run('perf', ['inject', '--jit', '-i', file, '-o', named], {
+      env: this.#env(),
       maxBuffer: 64 * 1024 * 1024,
     });
     await rm(file);
+    await rm(join(this.#dir, '.debug'), { recursive: true, force: true });
     return named;
+  }
+
+  /** Ends the recording, however it stands: perf exits by itself when the server does. */
+  async #end() {
+    const { child, exited } = this.#recording;
+    this.#recording = undefined;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * perf copies the code it has named (the node binary, thousands of compiled functions: some
+   * 150 MB a server) into its build-id cache in `$HOME/.debug`, which this perf lets no variable
+   * move; reading the samples does not need it. Its home is DIR, and the cache is deleted.
+   */
+  #env() {
+    return { ...process.env, HOME: this.#dir };
   }
 }

@@ -82,7 +82,13 @@ export async function startServer(
     callgrindDir && new InstructionCounter(child.pid, callgrindDir),
     perfDir && new PerfRecorder(child.pid, perfDir, target),
   );
-  await server.started;
+  try {
+    await server.started;
+  } catch (error) {
+    // A server that never printed its addresses may still be running, and would keep the runner.
+    await server.stop();
+    throw error;
+  }
   return server;
 }
 
