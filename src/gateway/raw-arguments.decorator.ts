@@ -6,10 +6,22 @@ import { PARAM_ARGS_METADATA } from '@nestjs/websockets/constants.js';
  * `PARAM_ARGS_METADATA`; with an empty record Nest calls the handler directly. Without a record, it
  * resolves three default parameters on every message: a pipe chain, a `Promise.all` and three
  * promises, for each `init`, `ack` and `pong`. No pipe runs on such a handler, the application's
- * global ones included, so the handler validates its message itself. It replaces the record, so
- * it does not go with parameter decorators (`@MessageBody()`, ...) on the same handler.
+ * global ones included, so the handler validates its message itself. A handler with parameter
+ * decorators (`@MessageBody()`, ...) has a record already, which this would erase: it is refused.
  */
 export function RawArguments(): MethodDecorator {
-  return (target, method) =>
+  return (target, method) => {
+    if (
+      Reflect.getOwnMetadata(
+        PARAM_ARGS_METADATA,
+        target.constructor,
+        method,
+      ) !== undefined
+    ) {
+      throw new Error(
+        `${target.constructor.name}.${String(method)} has parameter decorators: @RawArguments() would erase them`,
+      );
+    }
     Reflect.defineMetadata(PARAM_ARGS_METADATA, {}, target.constructor, method);
+  };
 }
