@@ -13,6 +13,21 @@ export function track(child) {
   return child;
 }
 
+/**
+ * Asks a child to exit with `signal`, and kills it if it has not within `timeoutMs`; resolves
+ * once it is gone (at once if it already was). `exited` is `once(child, 'exit')`, taken when the
+ * child was started: an exit that has already happened fires no event.
+ */
+export async function stop(child, exited, signal, timeoutMs) {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return;
+  }
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  await exited;
+  clearTimeout(timer);
+}
+
 function killAll() {
   for (const child of children) {
     child.kill('SIGKILL');

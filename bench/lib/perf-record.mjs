@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { track } from './children.mjs';
+import { stop, track } from './children.mjs';
 
 const run = promisify(execFile);
 
@@ -121,12 +121,8 @@ export class PerfRecorder {
   async #end() {
     const { child, exited } = this.#recording;
     this.#recording = undefined;
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-      await exited;
-      clearTimeout(timer);
-    }
+    // SIGINT: perf writes its file and exits.
+    await stop(child, exited, 'SIGINT', STOP_TIMEOUT_MS);
   }
 
   /**

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { callgrindCommand, InstructionCounter } from './callgrind.mjs';
-import { track } from './children.mjs';
+import { stop, track } from './children.mjs';
 import { onCore, SERVER_CORE } from './cpu-pinning.mjs';
 import { PerfRecorder, perfNodeArgs } from './perf-record.mjs';
 import { cpuSeconds, mainThreadCpuSeconds } from './proc-stats.mjs';
@@ -211,16 +211,7 @@ class ServerProcess {
 
   /** SIGTERM, then SIGKILL if it does not exit within STOP_TIMEOUT_MS; resolves once it is gone. */
   async stop() {
-    if (this.#child.exitCode !== null || this.#child.signalCode !== null) {
-      return;
-    }
-    this.#child.kill('SIGTERM');
-    const timer = setTimeout(
-      () => this.#child.kill('SIGKILL'),
-      STOP_TIMEOUT_MS,
-    );
-    await this.exited;
-    clearTimeout(timer);
+    await stop(this.#child, this.exited, 'SIGTERM', STOP_TIMEOUT_MS);
   }
 
   #onLine(line) {
