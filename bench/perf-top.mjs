@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
+import { ownerOf } from './lib/owners.mjs';
 
 const [file, count = '25'] = process.argv.slice(2);
 if (file === undefined) {
@@ -20,16 +21,6 @@ const mainThread = basename(file).split('.')[1];
 
 const GARBAGE_COLLECTOR = /Heap::CollectGarbage|Scavenger|MarkCompact/;
 const JAVASCRIPT = /^(JS|Function|LazyCompile):[~*^+]?/;
-
-/** Whose code a JavaScript function is, by its file. */
-function ownerOf(where) {
-  if (/^dist\/|baseline-server\.mjs/.test(where)) return "the server's own";
-  if (where.includes('@nestjs/')) return 'Nest';
-  if (where.includes('/rxjs/')) return 'rxjs';
-  if (where.includes('/ws/lib/')) return 'ws';
-  if (where.startsWith('node:')) return 'Node';
-  return 'other JavaScript';
-}
 
 const byOwner = new Map();
 const byFunction = new Map();
