@@ -21,7 +21,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
-import { ownerOf } from './lib/owners.mjs';
+import { ownerOf, shortPath } from './lib/owners.mjs';
 import { withReceivers } from './lib/receiver-pool.mjs';
 import { startServer, TARGETS } from './lib/server-process.mjs';
 import { OPEN_TIMEOUT_MS } from './scenarios/limits.mjs';
@@ -140,7 +140,7 @@ function tally(profile) {
     const here = url
       ? {
           name: functionName || '(anonymous)',
-          where: `${url.replace(/^file:\/\//, '').replace(/^.*?\/(?=(node_modules|dist|bench)\/)/, '')}:${lineNumber + 1}`,
+          where: `${shortPath(url)}:${lineNumber + 1}`,
         }
       : caller;
     if (node.selfSize > 0) {

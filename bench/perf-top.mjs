@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ownerOf } from './lib/owners.mjs';
+import { ownerOf, shortPath } from './lib/owners.mjs';
 
 const [file, count = '25'] = process.argv.slice(2);
 if (file === undefined) {
@@ -38,12 +38,12 @@ function take(frames) {
     return add(byOwner, 'no JavaScript on the stack');
   }
   // "<function> <file>:<line>:<column>", the function's name empty when it has none.
-  const name = js
-    .replace(JAVASCRIPT, '')
-    .replace(/^ /, '(anonymous) ')
-    .replace(/file:\/\/|\S*?\/(?=(node_modules|dist|bench)\/)/g, '');
-  add(byOwner, ownerOf(name.slice(name.lastIndexOf(' ') + 1)));
-  add(byFunction, name);
+  const frame = js.replace(JAVASCRIPT, '').replace(/^ /, '(anonymous) ');
+  // A name may hold a space ("get instance"); a path does not.
+  const at = frame.lastIndexOf(' ');
+  const where = shortPath(frame.slice(at + 1));
+  add(byOwner, ownerOf(where));
+  add(byFunction, `${frame.slice(0, at + 1)}${where}`);
 }
 
 const perf = spawn('perf', ['script', '-F', 'tid,ip,sym', '-i', file], {

@@ -1,6 +1,7 @@
 // Prints the functions that took the most CPU in a V8 CPU profile (from `npm run bench --
 // --cpu-prof DIR`): self time first, as a share of all samples, with where the function is.
 import { readFileSync } from 'node:fs';
+import { shortPath } from './lib/owners.mjs';
 
 const [file, count = '25'] = process.argv.slice(2);
 if (file === undefined) {
@@ -19,9 +20,7 @@ for (const id of profile.samples) {
 const selfByFunction = new Map();
 for (const node of profile.nodes) {
   const { functionName, url, lineNumber } = node.callFrame;
-  const where = url
-    ? `${url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${lineNumber + 1}`
-    : '';
+  const where = url ? `${shortPath(url)}:${lineNumber + 1}` : '';
   const key = `${functionName || '(anonymous)'}  ${where}`;
   selfByFunction.set(
     key,

@@ -10,3 +10,14 @@ export function ownerOf(where) {
   if (where.startsWith('node:')) return 'Node';
   return 'other JavaScript';
 }
+
+/**
+ * A file's path from the project's root: "dist/...", "node_modules/ws/lib/...", "bench/...";
+ * Node's own ("node:...") unchanged. Only the first such directory counts: rxjs's files are in
+ * "node_modules/rxjs/dist/", not in the project's "dist/".
+ */
+export function shortPath(path) {
+  return path
+    .replace(/^file:\/\//, '')
+    .replace(/^.*?\/(?=(?:node_modules|dist|bench)\/)/, '');
+}
