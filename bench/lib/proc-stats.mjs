@@ -27,6 +27,16 @@ function statCpuSeconds(path) {
   return (utime + stime) / CLOCK_TICKS;
 }
 
+/**
+ * System calls that wrote (`write`, `writev`, `sendmsg`...) that process `pid` has made so far:
+ * `syscw` in /proc/<pid>/io. Each is one trip into the kernel, whatever it carried.
+ */
+export function writeCalls(pid) {
+  return Number(
+    /^syscw: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))[1],
+  );
+}
+
 /** Resident memory of process `pid` in KiB: `rss` now and `peak` (VmHWM) since it started. */
 export function memoryKb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

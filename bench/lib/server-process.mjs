@@ -7,7 +7,7 @@ import { callgrindCommand, InstructionCounter } from './callgrind.mjs';
 import { stop, track } from './children.mjs';
 import { onCore, SERVER_CORE } from './cpu-pinning.mjs';
 import { PerfRecorder, perfNodeArgs } from './perf-record.mjs';
-import { cpuSeconds, mainThreadCpuSeconds } from './proc-stats.mjs';
+import { cpuSeconds, mainThreadCpuSeconds, writeCalls } from './proc-stats.mjs';
 
 const root = (path) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
@@ -159,7 +159,8 @@ class ServerProcess {
 
   /**
    * Starts measuring what the server spends; `close()` on the result says what it spent since:
-   * `cpuSeconds` in all threads and `mainThreadCpuSeconds`, and under callgrind `instructions`
+   * `cpuSeconds` in all threads and `mainThreadCpuSeconds`, `writeCalls` (system calls that
+   * wrote), and under callgrind `instructions`
    * (`{ all, main }`, see `callgrind.mjs`). With `--perf`, the window's samples are written to a
    * file, whose name is printed.
    */
@@ -167,12 +168,14 @@ class ServerProcess {
     await this.#perf?.start();
     const cpuBefore = cpuSeconds(this.pid);
     const mainBefore = mainThreadCpuSeconds(this.pid);
+    const writesBefore = writeCalls(this.pid);
     await this.#counter?.start();
     return {
       close: async () => {
         const spent = {
           cpuSeconds: cpuSeconds(this.pid) - cpuBefore,
           mainThreadCpuSeconds: mainThreadCpuSeconds(this.pid) - mainBefore,
+          writeCalls: writeCalls(this.pid) - writesBefore,
         };
         const instructions = await this.#counter?.stop();
         if (this.#perf !== undefined) {

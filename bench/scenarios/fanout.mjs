@@ -38,6 +38,11 @@ export const fanout = {
       label: '  of it in the main thread (µs)',
       digits: 1,
     },
+    {
+      key: 'writesPerMessage',
+      label: 'server write system calls per delivered message',
+      digits: 3,
+    },
     { key: 'peakRssMb', label: 'server peak RSS (MB)', digits: 1 },
     {
       key: 'loadCpuPercent',
@@ -74,6 +79,7 @@ export const fanout = {
             cpuUsPerMessage: (spent.cpuSeconds * 1e6) / report.received,
             mainThreadCpuUsPerMessage:
               (spent.mainThreadCpuSeconds * 1e6) / report.received,
+            writesPerMessage: spent.writeCalls / report.received,
             peakRssMb: memoryKb(server.pid).peak / 1024,
             loadCpuPercent:
               ((report.cpuSeconds + (ownCpu.user + ownCpu.system) / 1e6) /
