@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { CloseCode } from '../common/protocol/close-code.js';
+import { type HeldWriter, holdUntilBatchEnds } from '../common/write-batch.js';
 import type { PushEvents } from '../events/push-events.service.js';
 import type { PushMetrics } from '../metrics/push-metrics.service.js';
 import type { Client, ClientSocket } from '../registry/client.js';
@@ -36,7 +37,7 @@ export interface SocketContext {
 }
 
 /** The server side of one browser connection: a `ws` socket plus what Pushgate keeps per connection. */
-export class PushSocket extends WebSocket implements ClientSocket {
+export class PushSocket extends WebSocket implements ClientSocket, HeldWriter {
   /** Set by the gateway when the connection opens. */
   context!: SocketContext;
   /** Its registry entry, set by the gateway when the connection opens. */
@@ -65,6 +66,8 @@ export class PushSocket extends WebSocket implements ClientSocket {
   waiting = 0;
   /** Unsent bytes a backlog put over the limit: allowed until the client has read down to it. */
   excess = 0;
+  /** Its pushes are held until the batch under way ends (see `inOneWrite`). */
+  held = false;
   /**
    * EventEmitter's table of listeners, preset with the four events every socket listens to (see
    * the adapter and the gateway). EventEmitter starts it as `{ __proto__: null }`, which V8 keeps
@@ -88,10 +91,28 @@ export class PushSocket extends WebSocket implements ClientSocket {
     if (this.readyState !== WebSocket.OPEN) {
       return;
     }
+    // Within a batch of pushes, the connection's frames go out together when it ends.
+    if (!this.held && holdUntilBatchEnds(this)) {
+      this.held = true;
+      this.tcp.cork();
+    }
     // Written to the TCP socket as one ready frame: the fast path of every push. `ws` itself
     // writes only control frames (pong, close) to it, each whole, so frames never interleave.
     this.tcp.write(textFrame(text));
-    this.checkUnsent();
+    // Held frames are unsent until the batch ends, however fast the client reads: they are
+    // judged once they have been written (see `release`).
+    if (!this.held) {
+      this.checkUnsent();
+    }
+  }
+
+  /** The batch its pushes were held for has ended: they go out in one write. */
+  release(): void {
+    this.held = false;
+    this.tcp.uncork();
+    if (this.readyState === WebSocket.OPEN) {
+      this.checkUnsent();
+    }
   }
 
   /**
@@ -102,9 +123,12 @@ export class PushSocket extends WebSocket implements ClientSocket {
     if (this.readyState !== WebSocket.OPEN) {
       return;
     }
+    // In one write, as a batch of pushes is.
+    this.tcp.cork();
     for (const text of texts) {
       this.tcp.write(textFrame(text));
     }
+    this.tcp.uncork();
     this.excess = Math.max(
       0,
       this.tcp.writableLength - this.context.config.maxBufferedBytes,

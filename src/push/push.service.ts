@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Buffer } from 'node:buffer';
 import { CloseCode } from '../common/protocol/close-code.js';
+import { inOneWrite } from '../common/write-batch.js';
 import { PushEvents } from '../events/push-events.service.js';
 import { PushMetrics } from '../metrics/push-metrics.service.js';
 import { PushgateEvent } from '../events/pushgate-events.js';
@@ -77,9 +78,10 @@ export class PushService implements GatewayApi {
    */
   async sendToUidBatch(sends: readonly UidSend[]): Promise<SendResult[]> {
     // Each send is its own options: a rest copy of them would cost an object per push.
-    return sends.map((send) =>
-      this.toUids(send.uids, frameOf(send.message), send),
-    );
+    const all = () =>
+      sends.map((send) => this.toUids(send.uids, frameOf(send.message), send));
+    // A single send writes to each of its connections once: nothing to put together.
+    return sends.length > 1 ? inOneWrite(all) : all();
   }
 
   async sendToClient(

@@ -1,0 +1,96 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import {
+  type HeldWriter,
+  holdUntilBatchEnds,
+  inOneWrite,
+} from './write-batch.js';
+
+/**
+ * A writer as a socket uses the batch: it corks its stream when first held, and uncorks it on
+ * release. The stream records each write it makes: one chunk, or several together.
+ */
+function writer() {
+  const writes: string[][] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      writes.push([chunk.toString()]);
+      done();
+    },
+    writev(chunks, done) {
+      writes.push(chunks.map(({ chunk }) => (chunk as Buffer).toString()));
+      done();
+    },
+  });
+  const self = {
+    held: false,
+    releases: 0,
+    writes,
+    stream,
+    write(text: string) {
+      if (!self.held && holdUntilBatchEnds(self)) {
+        self.held = true;
+        stream.cork();
+      }
+      stream.write(text);
+    },
+    release() {
+      self.held = false;
+      self.releases++;
+      stream.uncork();
+    },
+  } satisfies HeldWriter & Record<string, unknown>;
+  return self;
+}
+
+describe('inOneWrite', () => {
+  it('sends what a batch wrote to each writer as one write, in order, when it returns', () => {
+    const a = writer();
+    const b = writer();
+    inOneWrite(() => {
+      a.write('1');
+      b.write('x');
+      a.write('2');
+      a.write('3');
+      expect(a.writes).toEqual([]);
+    });
+    expect(a.writes).toEqual([['1', '2', '3']]);
+    expect(b.writes).toEqual([['x']]);
+    expect([a.releases, b.releases]).toEqual([1, 1]);
+  });
+
+  it('holds nothing outside a batch', () => {
+    const a = writer();
+    a.write('1');
+    a.write('2');
+    expect(a.writes).toEqual([['1'], ['2']]);
+    expect(a.releases).toBe(0);
+  });
+
+  it('makes a nested batch part of the outer one', () => {
+    const a = writer();
+    inOneWrite(() => {
+      a.write('1');
+      inOneWrite(() => a.write('2'));
+      expect(a.writes).toEqual([]);
+      a.write('3');
+    });
+    expect(a.writes).toEqual([['1', '2', '3']]);
+    expect(a.releases).toBe(1);
+  });
+
+  it('returns what the batch returns, and releases what it held when it throws', () => {
+    const a = writer();
+    expect(inOneWrite(() => 42)).toBe(42);
+    expect(() =>
+      inOneWrite(() => {
+        a.write('1');
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(a.writes).toEqual([['1']]);
+    // The batch is over: the next write goes out at once.
+    a.write('2');
+    expect(a.writes).toEqual([['1'], ['2']]);
+  });
+});
