@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { PushClient } from '../src/sdk/node/push-client.js';
 import { LineClient } from './support/line-client.js';
-import { startServer } from './support/server.js';
+import { startServer, startWithBackend } from './support/server.js';
 import { type Json, WsClient } from './support/ws-client.js';
 import { useCleanup } from './support/cleanup.js';
 import { metric } from './support/metrics.js';
@@ -10,15 +10,8 @@ import { metric } from './support/metrics.js';
 describe('no push lost to a race or a reconnect', () => {
   const cleanup = useCleanup();
 
-  async function server(env: Record<string, string> = {}) {
-    const started = await startServer(env);
-    const backend = await LineClient.connect(started.textPort);
-    cleanup.push(
-      () => started.close(),
-      () => backend.socket.destroy(),
-    );
-    return { ...started, backend };
-  }
+  const server = (env: Record<string, string> = {}) =>
+    startWithBackend(cleanup, env);
 
   async function tab(url: string): Promise<WsClient> {
     const client = await WsClient.connect(url);

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { PushLogger } from '../../src/common/push-logger.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { PushgateModule } from '../../src/pushgate.module.js';
+import { LineClient } from './line-client.js';
 import {
   type PushgateAddresses,
   startPushgate,
@@ -45,4 +46,21 @@ export async function startServer(
     textPort: addresses.text.port,
     close: () => app.close(),
   };
+}
+
+/**
+ * A server and a backend connected to its text port, as most delivery specs need; `cleanup`
+ * (see `useCleanup`) closes both after the test.
+ */
+export async function startWithBackend(
+  cleanup: Array<() => unknown>,
+  env: Record<string, string> = {},
+): Promise<TestServer & { backend: LineClient }> {
+  const started = await startServer(env);
+  const backend = await LineClient.connect(started.textPort);
+  cleanup.push(
+    () => started.close(),
+    () => backend.socket.destroy(),
+  );
+  return { ...started, backend };
 }
