@@ -5,7 +5,7 @@ import { useCleanup } from './support/cleanup.js';
 import { clusterEnv, startNode } from './support/cluster.js';
 import { LineClient } from './support/line-client.js';
 import { describeWithRedis } from './support/redis.js';
-import { startServer } from './support/server.js';
+import { startWithBackend } from './support/server.js';
 import { WsClient } from './support/ws-client.js';
 
 /**
@@ -45,15 +45,8 @@ async function expectChunkReceived(a: WsClient, b: WsClient): Promise<void> {
 describe("a backend's chunk of sends", () => {
   const cleanup = useCleanup();
 
-  async function server(env: Record<string, string> = {}) {
-    const started = await startServer(env);
-    const backend = await LineClient.connect(started.textPort);
-    cleanup.push(
-      () => started.close(),
-      () => backend.socket.destroy(),
-    );
-    return { ...started, backend };
-  }
+  const server = (env: Record<string, string> = {}) =>
+    startWithBackend(cleanup, env);
 
   async function tab(url: string, uid: string): Promise<WsClient> {
     const client = await WsClient.bound(url, uid);

@@ -3,7 +3,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { inOneWrite } from '../common/write-batch.js';
+import { writeRun } from '../common/write-batch.js';
 import type { PushConfig } from '../config/push-config.js';
 import type { PushEvents } from '../events/push-events.service.js';
 import type { ReadinessService } from '../health/readiness.service.js';
@@ -201,9 +201,10 @@ export class ClusterPushService
   override async sendToUidBatch(
     sends: readonly UidSend[],
   ): Promise<SendResult[]> {
-    const start = () => sends.map((send) => this.startUidSend(send));
-    // This node's connections get their pushes at once, one write each (see `inOneWrite`).
-    const lines = sends.length > 1 ? inOneWrite(start) : start();
+    // This node's connections get their pushes at once (in one write each: see `writeRun`).
+    const lines = writeRun(sends.length, () =>
+      sends.map((send) => this.startUidSend(send)),
+    );
     let replies: unknown[];
     try {
       replies = await this.link.run((p) => {

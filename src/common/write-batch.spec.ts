@@ -4,6 +4,8 @@ import {
   type HeldWriter,
   holdUntilBatchEnds,
   inOneWrite,
+  MIN_HELD_RUN,
+  writeRun,
 } from './write-batch.js';
 
 /**
@@ -92,5 +94,17 @@ describe('inOneWrite', () => {
     // The batch is over: the next write goes out at once.
     a.write('2');
     expect(a.writes).toEqual([['1'], ['2']]);
+  });
+});
+
+describe('writeRun', () => {
+  it('holds the writes of a run of MIN_HELD_RUN pushes or more, and not of a shorter one', () => {
+    const a = writer();
+    writeRun(MIN_HELD_RUN - 1, () =>
+      ['1', '2'].forEach((text) => a.write(text)),
+    );
+    expect(a.writes).toEqual([['1'], ['2']]);
+    writeRun(MIN_HELD_RUN, () => ['3', '4'].forEach((text) => a.write(text)));
+    expect(a.writes).toEqual([['1'], ['2'], ['3', '4']]);
   });
 });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Buffer } from 'node:buffer';
 import { CloseCode } from '../common/protocol/close-code.js';
-import { inOneWrite } from '../common/write-batch.js';
+import { writeRun } from '../common/write-batch.js';
 import { PushEvents } from '../events/push-events.service.js';
 import { PushMetrics } from '../metrics/push-metrics.service.js';
 import { PushgateEvent } from '../events/pushgate-events.js';
@@ -78,10 +78,9 @@ export class PushService implements GatewayApi {
    */
   async sendToUidBatch(sends: readonly UidSend[]): Promise<SendResult[]> {
     // Each send is its own options: a rest copy of them would cost an object per push.
-    const all = () =>
-      sends.map((send) => this.toUids(send.uids, frameOf(send.message), send));
-    // A single send writes to each of its connections once: nothing to put together.
-    return sends.length > 1 ? inOneWrite(all) : all();
+    return writeRun(sends.length, () =>
+      sends.map((send) => this.toUids(send.uids, frameOf(send.message), send)),
+    );
   }
 
   async sendToClient(
