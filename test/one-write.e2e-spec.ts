@@ -91,6 +91,39 @@ describe("a backend's chunk of sends", () => {
     expect(await push.getClientIdByUid('a')).toHaveLength(1);
   });
 
+  it('still closes a browser that stops reading (1013), judged after each run; the others get everything', async () => {
+    const limit = 256 * 1024;
+    const { wsUrl, backend, textPort } = await server({
+      PUSH_MAX_BUFFERED_BYTES: String(limit),
+    });
+    const reading = await tab(wsUrl, 'u');
+    const stalled = await tab(wsUrl, 'u');
+    stalled.socket.pause(); // reads nothing more: what is sent to it piles up
+    const push = new PushClient({ port: textPort });
+    cleanup.push(() => push.close());
+    const message = (i: number) => `${i} ${'x'.repeat(1000)}`;
+    const run = 32; // lines per write: each read is one run, long enough to be batched
+    let sent = 0;
+    // The kernel buffers of both sockets take a few megabytes before the server holds anything.
+    while ((await push.getClientIdByUid('u')).length === 2) {
+      expect(sent).toBeLessThan(20_000); // 20 MB: far past any kernel buffer
+      const first = sent;
+      await backend.write(
+        Array.from(
+          { length: run },
+          () =>
+            `${JSON.stringify({ type: 'sendToUid', uid: 'u', message: message(sent++) })}\n`,
+        ).join(''),
+      );
+      expect(await receive(reading, run)).toEqual(
+        Array.from({ length: run }, (_, i) => message(first + i)),
+      );
+    }
+    stalled.socket.resume();
+    expect((await stalled.closed).code).toBe(1013);
+    expect(sent * 1000).toBeGreaterThan(4 * limit);
+  });
+
   it.skipIf(!existsSync(WRITE_CALLS))(
     'owed to a connection on init (kept pushes) goes out in one write after init_ok',
     async () => {

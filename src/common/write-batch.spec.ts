@@ -1,15 +1,15 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
-  type HeldWriter,
-  holdUntilBatchEnds,
+  type BatchWriter,
+  joinBatch,
   inOneWrite,
-  MIN_HELD_RUN,
+  MIN_BATCH_RUN,
   writeRun,
 } from './write-batch.js';
 
 /**
- * A writer as a socket uses the batch: it corks its stream when first held, and uncorks it on
+ * A writer as a socket uses the batch: it corks its stream when it joins one, and uncorks it on
  * release. The stream records each write it makes: one chunk, or several together.
  */
 function writer() {
@@ -25,23 +25,23 @@ function writer() {
     },
   });
   const self = {
-    held: false,
+    inBatch: false,
     releases: 0,
     writes,
     stream,
     write(text: string) {
-      if (!self.held && holdUntilBatchEnds(self)) {
-        self.held = true;
+      if (!self.inBatch && joinBatch(self)) {
+        self.inBatch = true;
         stream.cork();
       }
       stream.write(text);
     },
     release() {
-      self.held = false;
+      self.inBatch = false;
       self.releases++;
       stream.uncork();
     },
-  } satisfies HeldWriter & Record<string, unknown>;
+  } satisfies BatchWriter & Record<string, unknown>;
   return self;
 }
 
@@ -81,7 +81,7 @@ describe('inOneWrite', () => {
     expect(a.releases).toBe(1);
   });
 
-  it('returns what the batch returns, and releases what it held when it throws', () => {
+  it('returns what the batch returns, and releases what it kept when it throws', () => {
     const a = writer();
     expect(inOneWrite(() => 42)).toBe(42);
     expect(() =>
@@ -95,16 +95,33 @@ describe('inOneWrite', () => {
     a.write('2');
     expect(a.writes).toEqual([['1'], ['2']]);
   });
+
+  it('releases every writer when one of them throws, then throws its error', () => {
+    const [a, b] = [writer(), writer()];
+    const failing = {
+      release() {
+        throw new Error('release failed');
+      },
+    };
+    expect(() =>
+      inOneWrite(() => {
+        a.write('1');
+        joinBatch(failing);
+        b.write('x');
+      }),
+    ).toThrow('release failed');
+    expect([a.writes, b.writes]).toEqual([[['1']], [['x']]]);
+  });
 });
 
 describe('writeRun', () => {
-  it('holds the writes of a run of MIN_HELD_RUN pushes or more, and not of a shorter one', () => {
+  it('holds the writes of a run of MIN_BATCH_RUN pushes or more, and not of a shorter one', () => {
     const a = writer();
-    writeRun(MIN_HELD_RUN - 1, () =>
+    writeRun(MIN_BATCH_RUN - 1, () =>
       ['1', '2'].forEach((text) => a.write(text)),
     );
     expect(a.writes).toEqual([['1'], ['2']]);
-    writeRun(MIN_HELD_RUN, () => ['3', '4'].forEach((text) => a.write(text)));
+    writeRun(MIN_BATCH_RUN, () => ['3', '4'].forEach((text) => a.write(text)));
     expect(a.writes).toEqual([['1'], ['2'], ['3', '4']]);
   });
 });

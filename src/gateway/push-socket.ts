@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { CloseCode } from '../common/protocol/close-code.js';
-import { type HeldWriter, holdUntilBatchEnds } from '../common/write-batch.js';
+import { type BatchWriter, joinBatch } from '../common/write-batch.js';
 import type { PushEvents } from '../events/push-events.service.js';
 import type { PushMetrics } from '../metrics/push-metrics.service.js';
 import type { Client, ClientSocket } from '../registry/client.js';
@@ -37,7 +37,7 @@ export interface SocketContext {
 }
 
 /** The server side of one browser connection: a `ws` socket plus what Pushgate keeps per connection. */
-export class PushSocket extends WebSocket implements ClientSocket, HeldWriter {
+export class PushSocket extends WebSocket implements ClientSocket, BatchWriter {
   /** Set by the gateway when the connection opens. */
   context!: SocketContext;
   /** Its registry entry, set by the gateway when the connection opens. */
@@ -66,8 +66,8 @@ export class PushSocket extends WebSocket implements ClientSocket, HeldWriter {
   waiting = 0;
   /** Unsent bytes a backlog put over the limit: allowed until the client has read down to it. */
   excess = 0;
-  /** Its pushes are held until the batch under way ends (see `inOneWrite`). */
-  held = false;
+  /** Its pushes wait, corked, for the end of the batch under way (see `inOneWrite`). */
+  inBatch = false;
   /**
    * EventEmitter's table of listeners, preset with the four events every socket listens to (see
    * the adapter and the gateway). EventEmitter starts it as `{ __proto__: null }`, which V8 keeps
@@ -92,23 +92,26 @@ export class PushSocket extends WebSocket implements ClientSocket, HeldWriter {
       return;
     }
     // Within a batch of pushes, the connection's frames go out together when it ends.
-    if (!this.held && holdUntilBatchEnds(this)) {
-      this.held = true;
+    if (!this.inBatch && joinBatch(this)) {
+      this.inBatch = true;
       this.tcp.cork();
     }
     // Written to the TCP socket as one ready frame: the fast path of every push. `ws` itself
     // writes only control frames (pong, close) to it, each whole, so frames never interleave.
     this.tcp.write(textFrame(text));
-    // Held frames are unsent until the batch ends, however fast the client reads: they are
-    // judged once they have been written (see `release`).
-    if (!this.held) {
+    // Frames in a batch are unsent until it ends, however fast the client reads: they are judged
+    // once they have been written (see `release`).
+    if (!this.inBatch) {
       this.checkUnsent();
     }
   }
 
-  /** The batch its pushes were held for has ended: they go out in one write. */
+  /**
+   * The batch its pushes waited for has ended: they go out in one write. If the kernel does not
+   * take all of it at once, all of it counts as unsent until it does.
+   */
   release(): void {
-    this.held = false;
+    this.inBatch = false;
     this.tcp.uncork();
     if (this.readyState === WebSocket.OPEN) {
       this.checkUnsent();
