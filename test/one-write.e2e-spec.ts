@@ -2,8 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PushClient } from '../src/sdk/node/push-client.js';
 import { useCleanup } from './support/cleanup.js';
-import { clusterEnv, startNode } from './support/cluster.js';
-import { LineClient } from './support/line-client.js';
+import { clusterEnv } from './support/cluster.js';
 import { describeWithRedis } from './support/redis.js';
 import { startWithBackend } from './support/server.js';
 import { WsClient } from './support/ws-client.js';
@@ -42,17 +41,28 @@ async function expectChunkReceived(a: WsClient, b: WsClient): Promise<void> {
   expect(await receive(b, 10)).toEqual(all.filter((_, i) => i % 4 === 3));
 }
 
-describe("a backend's chunk of sends", () => {
+/** The helpers of a spec: a server with a backend, bound tabs and a PushClient, closed after each test. */
+function specHelpers() {
   const cleanup = useCleanup();
+  return {
+    cleanup,
+    server: (env: Record<string, string> = {}) =>
+      startWithBackend(cleanup, env),
+    tab: async (url: string, uid: string): Promise<WsClient> => {
+      const client = await WsClient.bound(url, uid);
+      cleanup.push(() => client.socket.terminate());
+      return client;
+    },
+    pushClient: (port: number): PushClient => {
+      const push = new PushClient({ port });
+      cleanup.push(() => push.close());
+      return push;
+    },
+  };
+}
 
-  const server = (env: Record<string, string> = {}) =>
-    startWithBackend(cleanup, env);
-
-  async function tab(url: string, uid: string): Promise<WsClient> {
-    const client = await WsClient.bound(url, uid);
-    cleanup.push(() => client.socket.terminate());
-    return client;
-  }
+describe("a backend's chunk of sends", () => {
+  const { cleanup, server, tab, pushClient } = specHelpers();
 
   it('reaches every connection whole and in order', async () => {
     const { wsUrl, backend } = await server();
@@ -86,9 +96,7 @@ describe("a backend's chunk of sends", () => {
     await backend.write(chunk(40, big));
     // 30 messages of 200 bytes for a: six times the limit, all in one batch.
     expect(await receive(a, 30)).toHaveLength(30);
-    const push = new PushClient({ port: textPort });
-    cleanup.push(() => push.close());
-    expect(await push.getClientIdByUid('a')).toHaveLength(1);
+    expect(await pushClient(textPort).getClientIdByUid('a')).toHaveLength(1);
   });
 
   it('still closes a browser that stops reading (1013), judged after each run; the others get everything', async () => {
@@ -99,8 +107,7 @@ describe("a backend's chunk of sends", () => {
     const reading = await tab(wsUrl, 'u');
     const stalled = await tab(wsUrl, 'u');
     stalled.socket.pause(); // reads nothing more: what is sent to it piles up
-    const push = new PushClient({ port: textPort });
-    cleanup.push(() => push.close());
+    const push = pushClient(textPort);
     const message = (i: number) => `${i} ${'x'.repeat(1000)}`;
     const run = 32; // lines per write: each read is one run, long enough to be batched
     let sent = 0;
@@ -149,25 +156,16 @@ describe("a backend's chunk of sends", () => {
 });
 
 describeWithRedis("a backend's chunk of sends, in cluster mode", () => {
-  const cleanup = useCleanup();
+  const { server, tab } = specHelpers();
 
   it.skipIf(!existsSync(WRITE_CALLS))(
     "reaches the node's own connections in one write system call each",
     async () => {
-      const node = await startNode('a', clusterEnv());
-      const backend = await LineClient.connect(node.textPort);
-      cleanup.push(
-        () => node.close(),
-        () => backend.socket.destroy(),
-      );
-      const [a, b] = [
-        await WsClient.bound(node.wsUrl, 'a'),
-        await WsClient.bound(node.wsUrl, 'b'),
-      ];
-      cleanup.push(
-        () => a.socket.terminate(),
-        () => b.socket.terminate(),
-      );
+      const { wsUrl, backend } = await server({
+        ...clusterEnv(),
+        PUSH_NODE_ID: 'a',
+      });
+      const [a, b] = [await tab(wsUrl, 'a'), await tab(wsUrl, 'b')];
       const before = writeCalls();
       await backend.write(chunk(40));
       await expectChunkReceived(a, b);
