@@ -18,9 +18,9 @@
  * per cent apart from run to run.
  */
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
+import { freePort } from './lib/free-port.mjs';
 import { ownerOf, shortPath } from './lib/owners.mjs';
 import { withReceivers } from './lib/receiver-pool.mjs';
 import { startServer, TARGETS } from './lib/server-process.mjs';
@@ -75,14 +75,6 @@ try {
   }
 } finally {
   await server.stop();
-}
-
-async function freePort() {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address();
-  probe.close();
-  return port;
 }
 
 /**

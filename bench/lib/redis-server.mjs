@@ -1,7 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { track } from './children.mjs';
+import { freePort } from './free-port.mjs';
 import { onCore, SERVER_CORE } from './cpu-pinning.mjs';
 
 const START_TIMEOUT_MS = 10_000;
@@ -109,14 +110,4 @@ function redisCommand(port, ...args) {
       }
     });
   });
-}
-
-async function freePort() {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  server.close();
-  await once(server, 'close');
-  return port;
 }
