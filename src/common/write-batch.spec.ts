@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
   type BatchWriter,
@@ -9,37 +8,28 @@ import {
 } from './write-batch.js';
 
 /**
- * A writer as a socket uses the batch: it corks its stream when it joins one, and uncorks it on
- * release. The stream records each write it makes: one chunk, or several together.
+ * A writer as a socket uses the batch: within one it holds its texts, and writes them all at once
+ * when released. Each write is recorded as the texts it carried.
  */
 function writer() {
   const writes: string[][] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      writes.push([chunk.toString()]);
-      done();
-    },
-    writev(chunks, done) {
-      writes.push(chunks.map(({ chunk }) => (chunk as Buffer).toString()));
-      done();
-    },
-  });
+  let held: string[] | undefined;
   const self = {
-    inBatch: false,
     releases: 0,
     writes,
-    stream,
     write(text: string) {
-      if (!self.inBatch && joinBatch(self)) {
-        self.inBatch = true;
-        stream.cork();
+      if (held === undefined && !joinBatch(self)) {
+        writes.push([text]);
+      } else {
+        (held ??= []).push(text);
       }
-      stream.write(text);
     },
     release() {
-      self.inBatch = false;
       self.releases++;
-      stream.uncork();
+      if (held !== undefined) {
+        writes.push(held);
+        held = undefined;
+      }
     },
   } satisfies BatchWriter & Record<string, unknown>;
   return self;

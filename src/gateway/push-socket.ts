@@ -1,4 +1,5 @@
 import type { MessageMappingProperties } from '@nestjs/websockets';
+import { Buffer } from 'node:buffer';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
@@ -66,8 +67,11 @@ export class PushSocket extends WebSocket implements ClientSocket, BatchWriter {
   waiting = 0;
   /** Unsent bytes a backlog put over the limit: allowed until the client has read down to it. */
   excess = 0;
-  /** Its pushes wait, corked, for the end of the batch under way (see `inOneWrite`). */
-  inBatch = false;
+  /**
+   * Its frames while a batch of pushes is under way (see `inOneWrite`), to be written together
+   * when it ends: the first alone, then an array of all. Undefined outside of a batch.
+   */
+  held: Buffer | Buffer[] | undefined = undefined;
   /**
    * EventEmitter's table of listeners, preset with the four events every socket listens to (see
    * the adapter and the gateway). EventEmitter starts it as `{ __proto__: null }`, which V8 keeps
@@ -91,31 +95,57 @@ export class PushSocket extends WebSocket implements ClientSocket, BatchWriter {
     if (this.readyState !== WebSocket.OPEN) {
       return;
     }
-    // Within a batch of pushes, the connection's frames go out together when it ends.
-    if (!this.inBatch && joinBatch(this)) {
-      this.inBatch = true;
-      this.tcp.cork();
-    }
-    // Written to the TCP socket as one ready frame: the fast path of every push. `ws` itself
-    // writes only control frames (pong, close) to it, each whole, so frames never interleave.
-    this.tcp.write(textFrame(text));
-    // Frames in a batch are unsent until it ends, however fast the client reads: they are judged
-    // once they have been written (see `release`).
-    if (!this.inBatch) {
+    // One ready frame per message, written whole: `ws` itself writes only control frames (pong,
+    // close) to the TCP socket, each whole too, so frames never interleave.
+    const frame = textFrame(text);
+    // Within a batch of pushes, the connection's frames wait to go out together when it ends.
+    if (this.held === undefined && !joinBatch(this)) {
+      this.tcp.write(frame);
       this.checkUnsent();
+    } else {
+      this.hold(frame);
     }
   }
 
   /**
-   * The batch its pushes waited for has ended: they go out in one write. If the kernel does not
-   * take all of it at once, all of it counts as unsent until it does.
+   * Keeps a frame until the batch under way ends. Held here rather than in a corked TCP socket:
+   * most connections get one frame in a batch, and one frame is then written as if there had
+   * been no batch, without the stream's queue.
+   */
+  private hold(frame: Buffer): void {
+    const held = this.held;
+    if (held === undefined) {
+      this.held = frame;
+    } else if (Array.isArray(held)) {
+      held.push(frame);
+    } else {
+      this.held = [held, frame];
+    }
+  }
+
+  /**
+   * The batch its pushes waited for has ended: they go out in one write, and are judged by the
+   * slow-consumer limit once written. If the kernel does not take all of it at once, all of it
+   * counts as unsent until it does.
    */
   release(): void {
-    this.inBatch = false;
-    this.tcp.uncork();
-    if (this.readyState === WebSocket.OPEN) {
+    if (this.readyState !== WebSocket.OPEN) {
+      // Terminated while the batch ran: there is no one left to write to.
+      this.held = undefined;
+    } else if (this.writeHeld()) {
       this.checkUnsent();
     }
+  }
+
+  /** Writes the frames held for the batch under way, if any, in one write. */
+  private writeHeld(): boolean {
+    const held = this.held;
+    if (held === undefined) {
+      return false;
+    }
+    this.held = undefined;
+    this.tcp.write(Array.isArray(held) ? Buffer.concat(held) : held);
+    return true;
   }
 
   /**
@@ -167,6 +197,10 @@ export class PushSocket extends WebSocket implements ClientSocket, BatchWriter {
    */
   override close(code?: number, reason?: string | Buffer): void {
     this.context?.registry.remove(this.client);
+    // What was pushed before the close goes out before its close frame.
+    if (this.readyState === WebSocket.OPEN) {
+      this.writeHeld();
+    }
     super.close(code, reason);
   }
 }
