@@ -63,6 +63,22 @@ describe('push: a backend line reaches the browsers of a uid', () => {
     );
   });
 
+  it('negotiates no extension with a browser that offers compression, and pushes plain frames', async () => {
+    const tab = await WsClient.connect(server.wsUrl, {
+      perMessageDeflate: true,
+    });
+    open.push(tab);
+    expect(tab.socket.extensions).toBe('');
+    await tab.init('zip');
+    const php = await backend();
+    await php.write('{"type":"send","task_id":"zip","openid":"o"}\n');
+    expect(await tab.nextNonPing()).toEqual({
+      type: 'login_status',
+      openid: 'o',
+      data: null,
+    });
+  });
+
   it('passes any JSON value through as data', async () => {
     const tab = await browser('u1');
     const php = await backend();

@@ -88,6 +88,13 @@ export class PushSocket extends WebSocket implements ClientSocket, BatchWriter {
   };
 
   /**
+   * `ws`'s table of the extensions a connection negotiated, which it gives each socket as an
+   * empty object of its own (56 bytes). Pushgate's server offers none, so every socket shares this
+   * one; `ws` replaces the table, never fills it, when an extension is negotiated.
+   */
+  _extensions: Record<string, unknown> = NO_EXTENSIONS;
+
+  /**
    * Sends one text message. A client that does not read fast enough is closed (1013) instead of
    * making the server buffer for it without limit.
    */
@@ -204,6 +211,8 @@ export class PushSocket extends WebSocket implements ClientSocket, BatchWriter {
     super.close(code, reason);
   }
 }
+
+const NO_EXTENSIONS = Object.freeze({});
 
 /** The `handled` of a socket with no frame waiting. */
 export const SETTLED = Promise.resolve();
