@@ -17,10 +17,7 @@
  * The profiler samples one allocation in about SAMPLING_BYTES: the figures are estimates, a few
  * per cent apart from run to run.
  */
-import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { WebSocket } from 'ws';
-import { freePort } from './lib/free-port.mjs';
 import { ownerOf, shortPath } from './lib/owners.mjs';
 import { withReceivers } from './lib/receiver-pool.mjs';
 import { startServer, TARGETS } from './lib/server-process.mjs';
@@ -46,12 +43,9 @@ if (!(values.target in TARGETS) || !(clients > 0) || !(warmup >= 0)) {
   process.exit(2);
 }
 
-const port = await freePort();
-const server = await startServer(values.target, {
-  env: { NODE_OPTIONS: `--inspect=127.0.0.1:${port}` },
-});
+const server = await startServer(values.target, { inspect: true });
 try {
-  const inspector = await connectInspector(port);
+  const inspector = await server.inspector();
   try {
     if (warmup > 0) {
       await withReceivers(warmup, (receivers) =>
@@ -75,47 +69,6 @@ try {
   }
 } finally {
   await server.stop();
-}
-
-/**
- * A session with a server's inspector (the Chrome DevTools protocol over a WebSocket): `call`
- * sends a method and resolves with its result.
- */
-async function connectInspector(port) {
-  const [{ webSocketDebuggerUrl }] = await (
-    await fetch(`http://127.0.0.1:${port}/json/list`)
-  ).json();
-  const socket = new WebSocket(webSocketDebuggerUrl);
-  await once(socket, 'open');
-  const pending = new Map();
-  let lastId = 0;
-  socket.on('message', (data) => {
-    const { id, result, error } = JSON.parse(data);
-    const call = pending.get(id);
-    pending.delete(id);
-    if (error !== undefined) {
-      call?.reject(new Error(`inspector: ${error.message}`));
-    } else {
-      call?.resolve(result);
-    }
-  });
-  // A server that exits mid-call must fail the script, not leave it waiting.
-  socket.on('close', () => {
-    for (const { reject } of pending.values()) {
-      reject(new Error('inspector: the server closed the session'));
-    }
-    pending.clear();
-  });
-  return {
-    call(method, params = {}) {
-      const id = ++lastId;
-      socket.send(JSON.stringify({ id, method, params }));
-      return new Promise((resolve, reject) =>
-        pending.set(id, { resolve, reject }),
-      );
-    },
-    close: () => socket.close(),
-  };
 }
 
 /**

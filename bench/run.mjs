@@ -138,6 +138,8 @@ async function measureOnce(scenario, settings, target) {
     cpuProfileDir: options['cpu-prof'],
     callgrindDir: options.callgrind,
     perfDir: options.perf,
+    // Callgrind would count the inspector's thread too.
+    inspect: scenario.inspect === true && options.callgrind === undefined,
   });
   try {
     const result = await scenario.measure(server, settings);

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { callgrindCommand, InstructionCounter } from './callgrind.mjs';
 import { stop, track } from './children.mjs';
 import { onCore, SERVER_CORE } from './cpu-pinning.mjs';
+import { freePort } from './free-port.mjs';
+import { connectInspector } from './inspector.mjs';
 import { PerfRecorder, perfNodeArgs } from './perf-record.mjs';
 import { cpuSeconds, mainThreadCpuSeconds, writeCalls } from './proc-stats.mjs';
 
@@ -44,29 +46,35 @@ const IDLE_TIMEOUT_MS = 300_000;
 const STOP_TIMEOUT_MS = 10_000;
 /** Lines of output kept for error messages and the report. */
 const KEEP_LINES = 20;
+/** What Node prints of its inspector (see `inspect`): not the server's output. */
+const INSPECTOR_LINE =
+  /^(Debugger (listening|attached|ending)|For help, see: |Waiting for the debugger)/;
 
 /**
  * Starts `target` (a key of TARGETS) on the server core with free loopback ports, and resolves
  * once it has printed where it listens. With `cpuProfileDir`, Pushgate writes a V8 CPU profile
  * there when it exits (read it with `node bench/profile-top.mjs`). With `callgrindDir`, the server
  * runs under valgrind's callgrind, which counts its instructions (see `callgrind.mjs`). With
- * `perfDir`, Linux perf samples it in each measurement window (see `perf-record.mjs`). `env` adds
+ * `perfDir`, Linux perf samples it in each measurement window (see `perf-record.mjs`). With
+ * `inspect`, its inspector listens on a free loopback port (see `inspector()`). `env` adds
  * settings.
  */
 export async function startServer(
   target,
-  { cpuProfileDir, callgrindDir, perfDir, env = {} } = {},
+  { cpuProfileDir, callgrindDir, perfDir, inspect = false, env = {} } = {},
 ) {
   const { script } = TARGETS[target];
   const profile =
     cpuProfileDir && target === 'pushgate'
       ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`]
       : [];
+  const inspectPort = inspect ? await freePort() : undefined;
   const [command, args] = onCore(SERVER_CORE, [
     ...(callgrindDir ? callgrindCommand(callgrindDir) : []),
     process.execPath,
     ...profile,
     ...(perfDir ? perfNodeArgs() : []),
+    ...(inspect ? [`--inspect=127.0.0.1:${inspectPort}`] : []),
     script,
   ]);
   const child = track(
@@ -81,6 +89,7 @@ export async function startServer(
     child,
     callgrindDir && new InstructionCounter(child.pid, callgrindDir),
     perfDir && new PerfRecorder(child.pid, perfDir, target),
+    inspectPort,
   );
   try {
     await server.started;
@@ -100,6 +109,7 @@ class ServerProcess {
   #child;
   #counter;
   #perf;
+  #inspectPort;
   #ports = {};
   #onStarted;
   #onStartFailed;
@@ -108,10 +118,11 @@ class ServerProcess {
   /** Lines printed in all. */
   outputLines = 0;
 
-  constructor(child, counter, perf) {
+  constructor(child, counter, perf, inspectPort) {
     this.#child = child;
     this.#counter = counter;
     this.#perf = perf;
+    this.#inspectPort = inspectPort;
     this.pid = child.pid;
     this.exited = once(child, 'exit');
     for (const stream of [child.stdout, child.stderr]) {
@@ -186,6 +197,32 @@ class ServerProcess {
     };
   }
 
+  /** Whether it was started with `inspect`: `inspector()` and `collectGarbage()` need it. */
+  get inspectable() {
+    return this.#inspectPort !== undefined;
+  }
+
+  /** A session with its inspector (see `inspector.mjs`); close it when done. */
+  inspector() {
+    if (this.#inspectPort === undefined) {
+      throw new Error('the server was not started with inspect');
+    }
+    return connectInspector(this.#inspectPort);
+  }
+
+  /**
+   * Has V8 collect all the garbage it can, as a memory-reducing collection would (its young
+   * generation shrinks to its least): what is left is what the server holds.
+   */
+  async collectGarbage() {
+    const inspector = await this.inspector();
+    try {
+      await inspector.call('HeapProfiler.collectGarbage');
+    } finally {
+      inspector.close();
+    }
+  }
+
   /**
    * Resolves once the server is idle (no CPU for QUIET_MS): it has finished what the last
    * measurement left it, such as closing that measurement's sockets.
@@ -218,6 +255,9 @@ class ServerProcess {
   }
 
   #onLine(line) {
+    if (INSPECTOR_LINE.test(line)) {
+      return;
+    }
     this.outputLines++;
     const address = /\b(WebSocket|Text)\s+(?:ws|tcp):\/\/(\S+)$/.exec(line);
     if (address !== null && this.#onStarted !== undefined) {
