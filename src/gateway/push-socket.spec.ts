@@ -4,18 +4,18 @@ import { describe, expect, it, vi } from 'vitest';
 import { inOneWrite } from '../common/write-batch.js';
 import { PushSocket, type SocketContext } from './push-socket.js';
 
+/** A socket as `ws`'s server constructs one, before any connection is set on it. */
+const socket = () =>
+  new (
+    PushSocket as unknown as new (
+      address: null,
+      protocols: undefined,
+      options: object,
+    ) => PushSocket
+  )(null, undefined, { autoPong: false });
+
 /** The preset table of listeners must behave as EventEmitter's own, for these events and others. */
 describe('PushSocket listeners', () => {
-  /** A socket as `ws`'s server constructs one, before any connection is set on it. */
-  const socket = () =>
-    new (
-      PushSocket as unknown as new (
-        address: null,
-        protocols: undefined,
-        options: object,
-      ) => PushSocket
-    )(null, undefined, { autoPong: false });
-
   it.each(['error', 'message', 'ping', 'close', 'custom'])(
     'calls, counts and forgets "%s" listeners as an EventEmitter does',
     (event) => {
@@ -71,13 +71,7 @@ describe('PushSocket pushes', () => {
         done();
       },
     });
-    const target = new (
-      PushSocket as unknown as new (
-        address: null,
-        protocols: undefined,
-        options: object,
-      ) => PushSocket
-    )(null, undefined, { autoPong: false });
+    const target = socket();
     // What `ws`'s server does with an upgraded connection (not in its typings).
     (target as unknown as WsInternals).setSocket(tcp, Buffer.alloc(0), {
       maxPayload: 1024,
