@@ -15,10 +15,10 @@ const SETTLE_MS = 1000;
  *
  * RSS is read twice after the connects: as they left it, and once V8 has collected all it can.
  * The first holds what V8 has not collected yet (garbage moved to the old generation during the
- * burst, and the young generation, grown to its most: 31 MB more, 1.6 KB per connection of 19,000),
- * and moves between rounds with the timing of the collections; the second is what the server
- * holds for its connections. Both servers are collected before they are measured, so that
- * neither starts with a young generation already grown (Pushgate's start-up grows it).
+ * burst, and the young generation, grown to its most: 31 MB more, 1.6 KB per connection of
+ * 19,000), and moves between rounds with the timing of the collections; the second is what the
+ * server holds for its connections. Both servers are collected before they are measured, so
+ * that neither starts with a young generation already grown (Pushgate's start-up grows it).
  */
 export const connect = {
   name: 'connect',
