@@ -124,4 +124,14 @@ describe('PushSocket pushes', () => {
       CLOSE,
     ]);
   });
+
+  it('drops what a batch held for a connection terminated while it ran, and writes nothing', () => {
+    const { socket, writes } = openSocket();
+    inOneWrite(() => {
+      socket.push('1');
+      socket.terminate();
+    });
+    expect(writes).toEqual([]);
+    expect(socket.held).toBeUndefined();
+  });
 });
